@@ -1,0 +1,130 @@
+using System.CommandLine;
+using EdgeGateway.Configuration;
+using EdgeGateway.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Cli;
+
+/// <summary>
+/// The <c>edge-gateway</c> command line: <c>run</c>, <c>config validate FILE</c>, <c>--version</c>.
+/// Configuration problems print one line per key to standard error and exit with code 2.
+/// </summary>
+public static class GatewayCommandLine
+{
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        var root = Build(output, error);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var problem in parsed.Errors)
+            {
+                await error.WriteLineAsync($"edge-gateway: {problem.Message}");
+            }
+
+            await error.WriteLineAsync("Run 'edge-gateway --help' for usage.");
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        // The host handles SIGTERM/SIGINT itself; the command line library must not race it.
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error });
+    }
+
+    private static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var configOption = new Option<string>("--config", "-c")
+        {
+            Description = $"The configuration file (JSON). Environment variables {GatewayConfiguration.EnvironmentPrefix}Section__Key override its values.",
+            DefaultValueFactory = _ => GatewayConfiguration.DefaultPath,
+            HelpName = "FILE",
+        };
+
+        var run = new Command("run", "Run the gateway until SIGTERM or Ctrl-C.") { configOption };
+        run.SetAction((parse, cancellationToken) => RunGatewayAsync(parse.GetValue(configOption)!, error, cancellationToken));
+
+        var fileArgument = new Argument<string>("FILE") { Description = "The configuration file to check." };
+        var validate = new Command("validate", "Check a configuration file without running; exit code 2 when it is invalid.") { fileArgument };
+        validate.SetAction(parse => ValidateAsync(parse.GetValue(fileArgument)!, output, error));
+
+        var config = new Command("config", "Work with configuration files.") { validate };
+
+        return new RootCommand("EdgeGateway: reads city sensors over MQTT, serial and GPIO, buffers every reading durably, forwards context-enriched batches to Kafka.")
+        {
+            run,
+            config,
+        };
+    }
+
+    private static async Task<int> ValidateAsync(string path, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var configuration = GatewayConfiguration.Load(path);
+            await output.WriteLineAsync($"{configuration.FilePath}: valid (gateway '{configuration.Gateway.EffectiveId}')");
+            return ExitCodes.Success;
+        }
+        catch (ConfigurationException problem)
+        {
+            await WriteProblemAsync(error, problem);
+            return ExitCodes.InvalidConfiguration;
+        }
+    }
+
+    private static async Task<int> RunGatewayAsync(string path, TextWriter error, CancellationToken cancellationToken)
+    {
+        GatewayConfiguration configuration;
+        try
+        {
+            configuration = GatewayConfiguration.Load(path);
+        }
+        catch (ConfigurationException problem)
+        {
+            await WriteProblemAsync(error, problem);
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        using var host = GatewayHost.Build(configuration);
+        var failures = host.Services.GetRequiredService<CriticalFailures>();
+        var services = host.Services.GetServices<IHostedService>().ToList();
+        try
+        {
+            await host.RunAsync(cancellationToken);
+        }
+        catch (OptionsValidationException problem)
+        {
+            await error.WriteLineAsync($"edge-gateway: the configuration is invalid:{string.Concat(problem.Failures.Select(f => $"{Environment.NewLine}  {f}"))}");
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        // A background loop that died stops the host, which alone may still exit 0 (dotnet/runtime #67146).
+        var failure = failures.First
+            ?? services.OfType<BackgroundService>().Select(s => s.ExecuteTask?.Exception?.GetBaseException()).FirstOrDefault(e => e is not null);
+        if (failure is not null)
+        {
+            await error.WriteLineAsync($"edge-gateway: stopped after a critical failure: {failure.Message}");
+            return ExitCodes.Failure;
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static async Task WriteProblemAsync(TextWriter error, ConfigurationException problem)
+    {
+        if (problem.Errors.Count == 0)
+        {
+            await error.WriteLineAsync($"edge-gateway: {problem.Message}");
+            return;
+        }
+
+        await error.WriteLineAsync($"edge-gateway: the configuration is invalid ({problem.Errors.Count} problem{(problem.Errors.Count == 1 ? string.Empty : "s")}):");
+        foreach (var item in problem.Errors)
+        {
+            await error.WriteLineAsync($"  {item}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.ComponentModel;
+using System.Text.Json;
+using EdgeGateway.Buffering;
+using EdgeGateway.Forwarding;
+using EdgeGateway.Sources;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+
+namespace EdgeGateway.Configuration;
+
+/// <summary>
+/// The gateway's configuration: one JSON file plus <c>EDGEGW__Section__Key</c> environment overrides,
+/// checked key by key, bound to the options classes and validated. Loading either gives fully valid
+/// options or throws a <see cref="ConfigurationException"/> listing every problem.
+/// </summary>
+public sealed class GatewayConfiguration
+{
+    /// <summary>Where the service looks for its configuration unless told otherwise.</summary>
+    public const string DefaultPath = "/etc/edge-gateway/gateway.json";
+
+    /// <summary>The prefix of environment variables that override file values.</summary>
+    public const string EnvironmentPrefix = "EDGEGW__";
+
+    static GatewayConfiguration()
+    {
+        // The binder converts through TypeDescriptor; this teaches it "30s" and "5ms" for TimeSpan options.
+        TypeDescriptor.AddAttributes(typeof(TimeSpan), new TypeConverterAttribute(typeof(DurationConverter)));
+    }
+
+    private GatewayConfiguration(string filePath, IConfigurationRoot root)
+    {
+        FilePath = filePath;
+        Root = root;
+    }
+
+    /// <summary>The file the configuration was read from.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The merged raw configuration (file, then environment).</summary>
+    public IConfigurationRoot Root { get; }
+
+    /// <summary>Section <c>Gateway</c>.</summary>
+    public GatewayOptions Gateway { get; private set; } = new();
+
+    /// <summary>Section <c>Mqtt</c>.</summary>
+    public MqttBrokerOptions Mqtt { get; private set; } = new();
+
+    /// <summary>Section <c>Buffer</c>.</summary>
+    public BufferOptions Buffer { get; private set; } = new();
+
+    /// <summary>Section <c>Kafka</c>.</summary>
+    public KafkaOptions Kafka { get; private set; } = new();
+
+    /// <summary>
+    /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
+    /// from <paramref name="environment"/> (the process environment when null).
+    /// </summary>
+    /// <exception cref="ConfigurationException">The file is missing or unreadable, or some keys are invalid.</exception>
+    public static GatewayConfiguration Load(string path, System.Collections.IDictionary? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        EnsureConvertersRegistered();
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new ConfigurationException(
+                $"The configuration file '{fullPath}' does not exist. Pass one with --config FILE (an example: deploy/demo/gateway.json).");
+        }
+
+        var environmentSource = new PrefixedEnvironmentVariables(EnvironmentPrefix, environment ?? Environment.GetEnvironmentVariables());
+        IConfigurationRoot root;
+        try
+        {
+            root = new ConfigurationBuilder()
+                .AddJsonFile(fullPath, optional: false, reloadOnChange: false)
+                .Add(environmentSource)
+                .Build();
+        }
+        catch (Exception error) when (error is FormatException or InvalidDataException)
+        {
+            var detail = error;
+            while (detail.InnerException is not null && detail is not JsonException)
+            {
+                detail = detail.InnerException;
+            }
+
+            throw new ConfigurationException($"The configuration file '{fullPath}' is not valid JSON: {detail.Message}", error);
+        }
+        catch (IOException error)
+        {
+            throw new ConfigurationException($"The configuration file '{fullPath}' cannot be read: {error.Message}", error);
+        }
+        catch (UnauthorizedAccessException error)
+        {
+            throw new ConfigurationException($"The configuration file '{fullPath}' cannot be read: {error.Message}", error);
+        }
+
+        var configuration = new GatewayConfiguration(fullPath, root);
+        configuration.BindAndValidate(environmentSource);
+        return configuration;
+    }
+
+    /// <summary>Makes sure the duration converter is registered (done once per process).</summary>
+    public static void EnsureConvertersRegistered()
+    {
+        // Runs the static constructor (at most once per process).
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(GatewayConfiguration).TypeHandle);
+    }
+
+    private void BindAndValidate(PrefixedEnvironmentVariables environmentSource)
+    {
+        var problems = new List<(string Key, string Problem)>();
+        var known = ConfigurationSchema.Sections.Select(s => s.Name).Concat(ConfigurationSchema.PassThroughSections).ToList();
+        foreach (var top in Root.GetChildren())
+        {
+            if (!known.Contains(top.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add((top.Key, $"unknown section; known sections: {string.Join(", ", known)}"));
+            }
+        }
+
+        // Each section is checked, then bound and validated only if its raw values are sound, so one
+        // run reports every problem of every section.
+        Gateway = CheckBindValidate<GatewayOptions>(GatewayOptions.SectionName, problems) ?? Gateway;
+        Mqtt = CheckBindValidate<MqttBrokerOptions>(MqttBrokerOptions.SectionName, problems) ?? Mqtt;
+        Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
+        Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
+
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException([.. problems.Select(p => new ConfigurationError(p.Key, p.Problem, SourceOf(p.Key, environmentSource)))]);
+        }
+    }
+
+    private T? CheckBindValidate<T>(string sectionName, List<(string Key, string Problem)> problems)
+        where T : class, new()
+    {
+        var sectionProblems = new List<(string Key, string Problem)>();
+        var section = Root.GetSection(sectionName);
+        ConfigurationChecker.Check(section, typeof(T), sectionName, sectionProblems);
+        if (sectionProblems.Count > 0)
+        {
+            problems.AddRange(sectionProblems);
+            return null;
+        }
+
+        var options = new T();
+        try
+        {
+            section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException error)
+        {
+            // The checker should have caught this first; keep the binder's words rather than lose the problem.
+            problems.Add((sectionName, error.InnerException?.Message ?? error.Message));
+            return null;
+        }
+
+        problems.AddRange(OptionsValidator.Validate(options, sectionName));
+        return options;
+    }
+
+    private string? SourceOf(string key, PrefixedEnvironmentVariables environmentSource)
+    {
+        foreach (var provider in Root.Providers.Reverse())
+        {
+            if (!provider.TryGet(key, out _))
+            {
+                continue;
+            }
+
+            return provider switch
+            {
+                PrefixedEnvironmentVariables when environmentSource.VariableFor(key) is { } variable => $"environment variable {variable}",
+                JsonConfigurationProvider => FilePath,
+                _ => null,
+            };
+        }
+
+        return null;
+    }
+}

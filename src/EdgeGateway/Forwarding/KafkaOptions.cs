@@ -1,0 +1,98 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using EdgeGateway.Configuration;
+
+namespace EdgeGateway.Forwarding;
+
+/// <summary>Section <c>Kafka</c>: where batches go.</summary>
+public sealed class KafkaOptions : IValidatableObject
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Kafka";
+
+    /// <summary>Comma-separated <c>host:port</c> list of brokers. Required: there is no sensible default.</summary>
+    [Required]
+    public string BootstrapServers { get; set; } = string.Empty;
+
+    /// <summary>The topic batches are produced to.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,249}$", ErrorMessage = "must be a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")]
+    public string Topic { get; set; } = "edge.readings";
+
+    /// <summary>The topic cloud processors answer on.</summary>
+    [RegularExpression("^[A-Za-z0-9._-]{1,249}$", ErrorMessage = "must be a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")]
+    public string ResponseTopic { get; set; } = "edge.responses";
+
+    /// <summary>The most readings in one batch.</summary>
+    [Range(1, 100_000)]
+    public int BatchMaxReadings { get; set; } = 500;
+
+    /// <summary>The largest batch record; keep it under the brokers' <c>message.max.bytes</c>.</summary>
+    [SizeRange("1KiB", "100MiB")]
+    public ByteSize BatchMaxSize { get; set; } = new(900_000);
+
+    /// <summary>How long to wait for more readings before sending a batch that is not full.</summary>
+    [DurationRange("0ms", "1m")]
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Compression of produced records.</summary>
+    public KafkaCompression Compression { get; set; } = KafkaCompression.Lz4;
+
+    /// <summary>How the client authenticates to the brokers.</summary>
+    public KafkaSecurityProtocol SecurityProtocol { get; set; } = KafkaSecurityProtocol.Plaintext;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var server in BootstrapServers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = server.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(server.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+            {
+                yield return new ValidationResult($"'{server}' is not host:port", [nameof(BootstrapServers)]);
+            }
+        }
+
+        if (string.Equals(Topic, ResponseTopic, StringComparison.Ordinal))
+        {
+            yield return new ValidationResult("must differ from Topic", [nameof(ResponseTopic)]);
+        }
+    }
+}
+
+/// <summary>Kafka record compression codecs.</summary>
+[TypeConverter(typeof(KebabCaseEnumConverter))]
+public enum KafkaCompression
+{
+    /// <summary>No compression.</summary>
+    None,
+
+    /// <summary>gzip.</summary>
+    Gzip,
+
+    /// <summary>Snappy.</summary>
+    Snappy,
+
+    /// <summary>LZ4: cheap on a Pi-class CPU, about 2.7× on readings.</summary>
+    Lz4,
+
+    /// <summary>Zstandard.</summary>
+    Zstd,
+}
+
+/// <summary>Kafka security protocols.</summary>
+[TypeConverter(typeof(KebabCaseEnumConverter))]
+public enum KafkaSecurityProtocol
+{
+    /// <summary>No TLS, no authentication (loopback and trusted networks only).</summary>
+    Plaintext,
+
+    /// <summary>TLS.</summary>
+    Ssl,
+
+    /// <summary>SASL without TLS.</summary>
+    SaslPlaintext,
+
+    /// <summary>SASL over TLS.</summary>
+    SaslSsl,
+}

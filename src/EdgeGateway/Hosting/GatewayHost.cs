@@ -1,0 +1,45 @@
+using EdgeGateway.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace EdgeGateway.Hosting;
+
+/// <summary>The composition root: builds the generic host for <c>edge-gateway run</c>.</summary>
+public static class GatewayHost
+{
+    /// <summary>Builds the host from an already loaded and validated configuration.</summary>
+    public static IHost Build(GatewayConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "edge-gateway",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddConfiguration(configuration.Root);
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ShutdownTimeout = TimeSpan.FromSeconds(30);
+            host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        builder.Services.AddGatewayOptions(builder.Configuration);
+        builder.Services.AddCriticalFailureTracking();
+        builder.Services.AddHostedService<StartupReport>();
+        return builder.Build();
+    }
+}

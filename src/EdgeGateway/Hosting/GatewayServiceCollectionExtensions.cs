@@ -1,0 +1,57 @@
+using EdgeGateway.Buffering;
+using EdgeGateway.Configuration;
+using EdgeGateway.Forwarding;
+using EdgeGateway.Hosting;
+using EdgeGateway.Sources;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registration of the gateway's components; the composition root is <see cref="GatewayHost"/>.</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds every configuration section to its options class, validated at startup with the same rules
+    /// as <c>edge-gateway config validate</c> (so options changed later through code are checked too).
+    /// </summary>
+    public static IServiceCollection AddGatewayOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        GatewayConfiguration.EnsureConvertersRegistered();
+        AddSection<GatewayOptions>(services, configuration, GatewayOptions.SectionName);
+        AddSection<MqttBrokerOptions>(services, configuration, MqttBrokerOptions.SectionName);
+        AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
+        AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        return services;
+    }
+
+    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code.</summary>
+    public static IServiceCollection AddCriticalFailureTracking(this IServiceCollection services)
+    {
+        services.TryAddSingleton<CriticalFailures>();
+        return services;
+    }
+
+    private static void AddSection<T>(IServiceCollection services, IConfiguration configuration, string sectionName)
+        where T : class
+    {
+        services.AddOptions<T>()
+            .Bind(configuration.GetSection(sectionName), binder => binder.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>>(new SectionValidator<T>(sectionName)));
+    }
+
+    private sealed class SectionValidator<T>(string sectionName) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var problems = OptionsValidator.Validate(options, sectionName);
+            return problems.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(problems.Select(p => $"{p.Key}: {p.Problem}"));
+        }
+    }
+}

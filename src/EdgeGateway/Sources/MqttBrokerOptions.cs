@@ -1,0 +1,68 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using EdgeGateway.Configuration;
+
+namespace EdgeGateway.Sources;
+
+/// <summary>Section <c>Mqtt</c>: the broker the MQTT source connects to (usually the local mosquitto).</summary>
+public sealed class MqttBrokerOptions : IValidatableObject
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Mqtt";
+
+    /// <summary>Host name or address of the broker.</summary>
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port of the broker.</summary>
+    [Range(1, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>The MQTT protocol version to speak.</summary>
+    public MqttProtocolVersion ProtocolVersion { get; set; } = MqttProtocolVersion.V5;
+
+    /// <summary>The client id; empty means <c>edge-gateway-{Gateway:Id}</c>. Must stay stable for persistent sessions.</summary>
+    [MaxLength(128)]
+    public string? ClientId { get; set; }
+
+    /// <summary>User name, if the broker requires one.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password, if the broker requires one. Never logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Connect with TLS.</summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>CA certificate file (PEM) to trust for the broker's certificate; empty means the system store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Keep-alive interval.</summary>
+    [DurationRange("1s", "1h")]
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrEmpty(Password) && string.IsNullOrEmpty(Username))
+        {
+            yield return new ValidationResult("a password needs a Username", [nameof(Password)]);
+        }
+
+        if (!string.IsNullOrEmpty(CaFile) && !UseTls)
+        {
+            yield return new ValidationResult("a CA file only applies with UseTls: true", [nameof(CaFile)]);
+        }
+    }
+}
+
+/// <summary>MQTT protocol versions the gateway speaks.</summary>
+[TypeConverter(typeof(KebabCaseEnumConverter))]
+public enum MqttProtocolVersion
+{
+    /// <summary>MQTT 3.1.1.</summary>
+    V311,
+
+    /// <summary>MQTT 5.0.</summary>
+    V5,
+}
