@@ -7,7 +7,7 @@ namespace EdgeGateway.Testing.Logging;
 /// Base class for tests that run product code with logging: gives a <see cref="LoggerFactory"/>
 /// wired to the test output, and fails the test at the end if an error was logged that the test did
 /// not declare with <see cref="TestLoggerProvider.ExpectErrors"/>. Derived classes that need async
-/// set-up or tear-down override <see cref="InitializeAsync"/> / <see cref="DisposeAsyncCore"/>.
+/// set-up or tear-down override <see cref="InitializeAsync"/> / <see cref="CleanUpAsync"/>.
 /// </summary>
 public abstract class LoggedTest : IAsyncLifetime
 {
@@ -39,7 +39,7 @@ public abstract class LoggedTest : IAsyncLifetime
     {
         try
         {
-            await DisposeAsyncCore();
+            await CleanUpAsync();
         }
         finally
         {
@@ -56,5 +56,5 @@ public abstract class LoggedTest : IAsyncLifetime
     }
 
     /// <summary>Releases what the derived test started; runs before the log check.</summary>
-    protected virtual ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
+    protected virtual ValueTask CleanUpAsync() => ValueTask.CompletedTask;
 }

@@ -148,12 +148,24 @@ public sealed class ExternalProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until a line of output (either stream) matches <paramref name="predicate"/>.</summary>
-    public Task WaitForOutputAsync(Func<string, bool> predicate, string description, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        Eventually.TrueAsync(
-            () => _stdout.Any(predicate) || _stderr.Any(predicate) || (HasExited ? throw new InvalidOperationException($"{_label} exited with code {ExitCode} before {description}. Output:\n{AllOutput}") : false),
+    public Task WaitForOutputAsync(Func<string, bool> predicate, string description, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        bool Seen() => _stdout.Any(predicate) || _stderr.Any(predicate);
+
+        return Eventually.TrueAsync(
+            () =>
+            {
+                // Decide "exited" before looking at the lines: output is read asynchronously and is
+                // complete only once both streams have closed.
+                var finished = HasExited && _stdoutClosed.Task.IsCompleted && _stderrClosed.Task.IsCompleted;
+                return Seen() || (finished
+                    ? throw new WaitAbortedException($"{_label} exited with code {ExitCode} before {description}. Output:\n{AllOutput}")
+                    : false);
+            },
             description,
             timeout,
             cancellationToken);
+    }
 
     /// <summary>Sends SIGTERM (a graceful stop request) to the process.</summary>
     public void Terminate() => Signal(15);

@@ -44,6 +44,10 @@ public static class Eventually
             {
                 // Fall through to the timeout check below.
             }
+            catch (WaitAbortedException)
+            {
+                throw;
+            }
 #pragma warning disable CA1031 // A failing probe is retried until the deadline; its last error is reported.
             catch (Exception error)
 #pragma warning restore CA1031

@@ -1,0 +1,37 @@
+namespace EdgeGateway.Testing.Processes;
+
+/// <summary>
+/// Starts this repository's own programs (edge-gateway, firmware-sim) as real processes, from the
+/// builds copied next to the test assembly, so command-line behaviour is tested end to end.
+/// </summary>
+public static class DotNetPrograms
+{
+    /// <summary>The <c>dotnet</c> host that runs the tests (set by the SDK), or <c>dotnet</c> from PATH.</summary>
+    public static string HostPath { get; } = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
+
+    /// <summary>The path of the edge-gateway assembly.</summary>
+    public static string Gateway => Locate("edge-gateway.dll");
+
+    /// <summary>The path of the firmware-sim assembly.</summary>
+    public static string FirmwareSim => Locate("firmware-sim.dll");
+
+    /// <summary>Starts edge-gateway with <paramref name="arguments"/>.</summary>
+    public static ExternalProcess StartGateway(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
+        ExternalProcess.Start(HostPath, [Gateway, .. arguments], workingDirectory, environment);
+
+    /// <summary>Runs edge-gateway with <paramref name="arguments"/> to completion.</summary>
+    public static Task<ProcessResult> RunGatewayAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default) =>
+        ExternalProcess.RunAsync(HostPath, [Gateway, .. arguments], environment: environment, cancellationToken: cancellationToken);
+
+    /// <summary>Runs firmware-sim with <paramref name="arguments"/> to completion.</summary>
+    public static Task<ProcessResult> RunFirmwareSimAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
+        ExternalProcess.RunAsync(HostPath, [FirmwareSim, .. arguments], cancellationToken: cancellationToken);
+
+    private static string Locate(string fileName)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, fileName);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"{fileName} is not next to the test assembly; does the test project reference its project?", path);
+    }
+}
