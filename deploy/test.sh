@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds everything and runs the whole test suite. Exits non-zero on any failure.
+#   deploy/test.sh                                    # everything
+#   deploy/test.sh --filter "FullyQualifiedName~Pty"  # extra arguments go to 'dotnet test'
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$EDGEGW_ROOT"
+
+install_prerequisites
+
+results="$EDGEGW_ROOT/deploy/out/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+log "building (Release, warnings are errors)"
+dotnet build EdgeGateway.sln -c Release -nologo -clp:ErrorsOnly
+
+log "running tests"
+status=0
+# A hung test is killed after 10 minutes instead of eating CI's 90.
+dotnet test EdgeGateway.sln -c Release --no-build -nologo \
+  --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" \
+  --blame-hang-timeout 10m --blame-hang-dump-type none "$@" || status=$?
+
+# One summary line over every test project, from the TRX result files.
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  files=$((files + 1))
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  count() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  total="$(count total)" executed="$(count executed)"
+  passed=$((passed + $(count passed)))
+  failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
+  skipped=$((skipped + total - executed))
+done
+if [ "$files" -eq 0 ]; then
+  echo "error: no test results were written" >&2
+  exit "${status:-1}"
+fi
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then
+  status=1
+fi
+exit "$status"
