@@ -27,6 +27,24 @@ public static class DotNetPrograms
     public static Task<ProcessResult> RunFirmwareSimAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
         ExternalProcess.RunAsync(HostPath, [FirmwareSim, .. arguments], cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// The same rule as for in-process logs: an edge-gateway process must not have logged an error
+    /// (<c>fail:</c>/<c>crit:</c> lines of the console format) unless <paramref name="expected"/> allows it.
+    /// </summary>
+    /// <exception cref="Xunit.Sdk.XunitException">Lists the unexpected error lines.</exception>
+    public static void AssertNoErrorLogLines(ExternalProcess process, Func<string, bool>? expected = null)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        var errors = process.StandardOutput.Concat(process.StandardError)
+            .Where(line => line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal))
+            .Where(line => expected is null || !expected(line))
+            .ToList();
+        if (errors.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"The process logged {errors.Count} unexpected error line(s):\n{string.Join('\n', errors)}");
+        }
+    }
+
     private static string Locate(string fileName)
     {
         var path = Path.Combine(AppContext.BaseDirectory, fileName);

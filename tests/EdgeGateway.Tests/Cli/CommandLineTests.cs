@@ -99,5 +99,6 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(ExitCodes.Success, gateway.ExitCode);
         Assert.Contains(gateway.StandardOutput, line => line.Contains("gw-sigterm", StringComparison.Ordinal));
         Assert.Contains(gateway.StandardOutput, line => line.Contains("Gateway stopping", StringComparison.Ordinal));
+        DotNetPrograms.AssertNoErrorLogLines(gateway);
     }
 }
