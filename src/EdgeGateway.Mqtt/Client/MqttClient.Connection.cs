@@ -1,0 +1,543 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using EdgeGateway.Mqtt.Packets;
+
+namespace EdgeGateway.Mqtt.Client;
+
+// The connection side of the client: connect, read loop, keep-alive, reconnect.
+public sealed partial class MqttClient
+{
+    private bool IsPersistentSession =>
+        _options.ProtocolVersion == MqttProtocolVersion.V500 ? _options.SessionExpiry > TimeSpan.Zero : !_options.CleanStart;
+
+    private async Task ConnectOnceAsync(bool cleanStart, CancellationToken cancellationToken)
+    {
+        SetState(new MqttConnectionStateChange(MqttConnectionState.Connecting));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        MqttConnection? connection = null;
+        MqttConnAckPacket connAck;
+        try
+        {
+            connection = await MqttConnection.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
+            await connection.SendAndFlushAsync(BuildConnect(cleanStart), timeout.Token).ConfigureAwait(false);
+            var answer = await connection.ReadPacketAsync(timeout.Token).ConfigureAwait(false);
+            connAck = answer as MqttConnAckPacket
+                ?? throw new MqttClientException(answer is null
+                    ? $"The broker at {_options.Host}:{_options.Port} closed the connection before answering CONNECT."
+                    : $"The broker answered CONNECT with {answer.PacketType} instead of CONNACK.");
+        }
+        catch (Exception error) when (connection is not null || error is not MqttClientException)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var wrapped = error switch
+            {
+                MqttConnectRefusedException refused => refused,
+                MqttClientException client => new MqttClientException($"Cannot connect to {_options.Host}:{_options.Port}: {client.Message}", client),
+                OperationCanceledException when !cancellationToken.IsCancellationRequested && !_lifetime.IsCancellationRequested =>
+                    new MqttClientException($"Connecting to {_options.Host}:{_options.Port} timed out after {_options.ConnectTimeout.TotalSeconds:0.#} s.", error),
+                SocketException or IOException or AuthenticationException =>
+                    new MqttClientException($"Cannot connect to {_options.Host}:{_options.Port}: {error.Message}", error),
+                _ => null,
+            };
+            if (wrapped is null)
+            {
+                throw;
+            }
+
+            Log(MqttLogLevel.Warning, MqttLogEvent.ConnectFailed, wrapped.Message, error);
+            throw wrapped;
+        }
+
+        if ((int)connAck.ReasonCode >= 0x80)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            var refused = new MqttConnectRefusedException(connAck.ReasonCode, connAck.ReasonString);
+            Log(MqttLogLevel.Error, MqttLogEvent.ConnectRefused, refused.Message);
+            throw refused;
+        }
+
+        connection.MaximumOutboundPacketSize = connAck.MaximumPacketSize is { } maximum ? (int)Math.Min(maximum, MqttLimits.MaximumPacketSize) : MqttLimits.MaximumPacketSize;
+        _window.SetLimit(Math.Min(_options.MaximumInflight, connAck.ReceiveMaximum ?? ushort.MaxValue));
+        var keepAlive = connAck.ServerKeepAlive is { } serverKeepAlive ? TimeSpan.FromSeconds(serverKeepAlive) : _options.KeepAlive;
+
+        var generation = Interlocked.Increment(ref _generation);
+        Interlocked.Exchange(ref _inboundUnacknowledged, 0);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _connectionLost = lost;
+            if (!connAck.SessionPresent)
+            {
+                // A new session: the broker forgot the QoS 2 exchanges it had with us.
+                _inboundQos2AwaitingRelease.Clear();
+            }
+        }
+
+        _connection = connection;
+        _ = Task.Run(() => ReadLoopAsync(connection, generation, lost), CancellationToken.None);
+        if (keepAlive > TimeSpan.Zero)
+        {
+            _ = Task.Run(() => KeepAliveLoopAsync(connection, keepAlive), CancellationToken.None);
+        }
+
+        ResendPending(connection, connAck.SessionPresent);
+        Counters.Connected();
+        Log(MqttLogLevel.Information, MqttLogEvent.Connected,
+            $"Connected to {_options.Host}:{_options.Port} as '{_options.ClientId}' (MQTT {(_options.ProtocolVersion == MqttProtocolVersion.V500 ? "5.0" : "3.1.1")}, session present: {connAck.SessionPresent})");
+        SetState(new MqttConnectionStateChange(MqttConnectionState.Connected, connAck.SessionPresent));
+    }
+
+    private MqttConnectPacket BuildConnect(bool cleanStart) => new()
+    {
+        ClientId = _options.ClientId,
+        CleanStart = cleanStart,
+        KeepAlive = (ushort)_options.KeepAlive.TotalSeconds,
+        UserName = _options.Username,
+        Password = _options.Password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(_options.Password),
+        Will = _options.Will,
+        SessionExpiryInterval = _options.ProtocolVersion == MqttProtocolVersion.V500 && _options.SessionExpiry > TimeSpan.Zero
+            ? (uint)_options.SessionExpiry.TotalSeconds
+            : null,
+        ReceiveMaximum = _options.ProtocolVersion == MqttProtocolVersion.V500 ? _options.ReceiveMaximum : null,
+        MaximumPacketSize = _options.ProtocolVersion == MqttProtocolVersion.V500 ? (uint)_options.MaximumPacketSize : null,
+        TopicAliasMaximum = _options.ProtocolVersion == MqttProtocolVersion.V500 ? _options.TopicAliasMaximum : null,
+    };
+
+    private void ResendPending(MqttConnection connection, bool sessionPresent)
+    {
+        List<PendingPublish> pending;
+        lock (_gate)
+        {
+            pending = [.. _pendingPublishes.Values.OrderBy(p => p.Sequence)];
+        }
+
+        foreach (var publish in pending)
+        {
+            if (publish.Released && sessionPresent)
+            {
+                connection.TrySend(new MqttPubRelPacket { PacketIdentifier = publish.Packet.PacketIdentifier });
+                continue;
+            }
+
+            // Without a session the broker never saw it (or forgot it): send it again as a publish.
+            publish.Released = false;
+            publish.Packet = CopyWithDup(publish.Packet, dup: sessionPresent);
+            connection.TrySend(publish.Packet);
+        }
+    }
+
+    private async Task SuperviseAsync()
+    {
+        var token = _lifetime.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Task lost;
+            lock (_gate)
+            {
+                lost = _connectionLost.Task;
+            }
+
+            try
+            {
+                await lost.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            Counters.ConnectionLost();
+            if (!_options.Reconnect.Enabled)
+            {
+                SetState(new MqttConnectionStateChange(MqttConnectionState.Disconnected));
+                _inbound.Writer.TryComplete();
+                return;
+            }
+
+            SetState(new MqttConnectionStateChange(MqttConnectionState.Reconnecting));
+            for (var attempt = 1; !token.IsCancellationRequested; attempt++)
+            {
+                try
+                {
+                    await Task.Delay(_options.Reconnect.DelayFor(attempt, _random), _options.TimeProvider, token).ConfigureAwait(false);
+                    await ConnectOnceAsync(!IsPersistentSession, token).ConfigureAwait(false);
+                    await ResubscribeAsync(token).ConfigureAwait(false);
+                    break;
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (MqttClientException)
+                {
+                    // Logged where it happened; try again after the next, longer delay.
+                    SetState(new MqttConnectionStateChange(MqttConnectionState.Reconnecting));
+                }
+            }
+        }
+    }
+
+    private async Task ResubscribeAsync(CancellationToken cancellationToken)
+    {
+        List<MqttSubscription> subscriptions;
+        lock (_gate)
+        {
+            subscriptions = [.. _subscriptions.Values];
+        }
+
+        if (subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        // Renewed after every reconnect, session or not: a broker that lost its state (restart without
+        // persistence) otherwise leaves the client connected and deaf.
+        var connection = _connection ?? throw new MqttNotConnectedException();
+        var results = await SendSubscribeAsync(connection, subscriptions, cancellationToken).ConfigureAwait(false);
+        Log(MqttLogLevel.Information, MqttLogEvent.Resubscribed, $"Renewed {results.Count(r => r.IsSuccess)} of {results.Count} subscriptions");
+    }
+
+    private async Task<IReadOnlyList<MqttSubscribeResult>> SendSubscribeAsync(MqttConnection connection, IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
+    {
+        var identifier = _identifiers.Rent();
+        try
+        {
+            var answer = (MqttSubAckPacket)await RequestAsync(connection, identifier, new MqttSubscribePacket { PacketIdentifier = identifier, Subscriptions = subscriptions }, cancellationToken).ConfigureAwait(false);
+            var results = new List<MqttSubscribeResult>(subscriptions.Count);
+            for (var i = 0; i < subscriptions.Count; i++)
+            {
+                var code = i < answer.ReasonCodes.Count ? answer.ReasonCodes[i] : MqttSubAckReasonCode.UnspecifiedError;
+                results.Add(new MqttSubscribeResult(subscriptions[i].TopicFilter, code));
+                if ((int)code >= 0x80)
+                {
+                    Log(MqttLogLevel.Warning, MqttLogEvent.SubscriptionRefused, $"The broker refused the subscription to '{subscriptions[i].TopicFilter}': {code}");
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            _identifiers.Return(identifier);
+        }
+    }
+
+    private async Task<MqttPacket> RequestAsync(MqttConnection connection, ushort identifier, MqttPacket request, CancellationToken cancellationToken)
+    {
+        var answer = new TaskCompletionSource<MqttPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _pendingRequests[identifier] = answer;
+        }
+
+        try
+        {
+            if (!connection.TrySend(request))
+            {
+                throw new MqttNotConnectedException();
+            }
+
+            using var lost = connection.Closing.Register(() => answer.TrySetException(new MqttNotConnectedException("The connection closed before the broker answered.")));
+            return await answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _pendingRequests.Remove(identifier);
+            }
+        }
+    }
+
+    private async Task ReadLoopAsync(MqttConnection connection, long generation, TaskCompletionSource lost)
+    {
+        Exception? failure = null;
+        var aliases = new TopicAliasMap(_options.ProtocolVersion == MqttProtocolVersion.V500 ? _options.TopicAliasMaximum : (ushort)0);
+        try
+        {
+            while (true)
+            {
+                var packet = await connection.ReadPacketAsync(connection.Closing).ConfigureAwait(false);
+                if (packet is null)
+                {
+                    failure = new MqttClientException("The broker closed the connection.");
+                    break;
+                }
+
+                if (!await HandleAsync(connection, generation, packet, aliases).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+        }
+        catch (MqttProtocolViolationException violation)
+        {
+            failure = violation;
+            Counters.ProtocolError();
+            Log(MqttLogLevel.Error, MqttLogEvent.ProtocolError, $"Closing the connection: {violation.Message}", violation);
+            if (_options.ProtocolVersion == MqttProtocolVersion.V500 && violation.Error is { } error)
+            {
+                connection.TrySend(new MqttDisconnectPacket { ReasonCode = error.DisconnectReasonCode, ReasonString = error.Message });
+            }
+        }
+        catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            failure = error;
+        }
+
+        if (Interlocked.CompareExchange(ref _connection, null, connection) == connection && !_lifetime.IsCancellationRequested)
+        {
+            Log(MqttLogLevel.Warning, MqttLogEvent.ConnectionLost, $"Lost the connection to {_options.Host}:{_options.Port}: {failure?.Message ?? "closed"}", failure);
+            if (_options.ProtocolVersion == MqttProtocolVersion.V500 && failure is MqttProtocolViolationException)
+            {
+                await connection.CloseGracefullyAsync(new MqttDisconnectPacket { ReasonCode = MqttDisconnectReasonCode.ProtocolError }, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
+            else
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            lost.TrySetResult();
+        }
+        else
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles one packet from the broker; false ends the connection.</summary>
+    private async ValueTask<bool> HandleAsync(MqttConnection connection, long generation, MqttPacket packet, TopicAliasMap aliases)
+    {
+        switch (packet)
+        {
+            case MqttPublishPacket publish:
+                if (!aliases.TryResolve(publish, out var topic, out var aliasError))
+                {
+                    throw new MqttProtocolViolationException(aliasError);
+                }
+
+                await DeliverAsync(connection, generation, publish, topic).ConfigureAwait(false);
+                return true;
+
+            case MqttPubAckPacket pubAck:
+                CompletePublish(pubAck.PacketIdentifier, pubAck.ReasonCode, pubAck.ReasonString);
+                return true;
+
+            case MqttPubRecPacket pubRec:
+                OnPubRec(connection, pubRec);
+                return true;
+
+            case MqttPubCompPacket pubComp:
+                CompletePublish(pubComp.PacketIdentifier, MqttPubAckReasonCode.Success, pubComp.ReasonString);
+                return true;
+
+            case MqttPubRelPacket pubRel:
+                lock (_gate)
+                {
+                    _inboundQos2AwaitingRelease.Remove(pubRel.PacketIdentifier);
+                }
+
+                connection.TrySend(new MqttPubCompPacket { PacketIdentifier = pubRel.PacketIdentifier });
+                return true;
+
+            case MqttSubAckPacket subAck:
+                CompleteRequest(subAck.PacketIdentifier, subAck);
+                return true;
+
+            case MqttUnsubAckPacket unsubAck:
+                CompleteRequest(unsubAck.PacketIdentifier, unsubAck);
+                return true;
+
+            case MqttPingRespPacket:
+                Interlocked.Exchange(ref _pingSentTimestamp, 0);
+                return true;
+
+            case MqttDisconnectPacket disconnect:
+                Log(MqttLogLevel.Warning, MqttLogEvent.DisconnectedByBroker,
+                    $"The broker disconnected: {disconnect.ReasonCode}{(disconnect.ReasonString is null ? string.Empty : $" ({disconnect.ReasonString})")}");
+                return false;
+
+            default:
+                throw new MqttProtocolViolationException($"The broker sent {packet.PacketType}, which a client never receives here.");
+        }
+    }
+
+    private async ValueTask DeliverAsync(MqttConnection connection, long generation, MqttPublishPacket publish, string topic)
+    {
+        Counters.Received();
+        if (publish.QoS == MqttQualityOfService.ExactlyOnce)
+        {
+            bool alreadyReceived;
+            lock (_gate)
+            {
+                alreadyReceived = _inboundQos2AwaitingRelease.Contains(publish.PacketIdentifier);
+            }
+
+            if (alreadyReceived)
+            {
+                // Delivered and PUBREC'd before; the broker did not see our PUBREC. Answer again, do not deliver twice.
+                connection.TrySend(new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier });
+                return;
+            }
+        }
+
+        if (publish.QoS != MqttQualityOfService.AtMostOnce
+            && Interlocked.Increment(ref _inboundUnacknowledged) > _options.ReceiveMaximum
+            && _options.ProtocolVersion == MqttProtocolVersion.V500
+            && Counters.ExceededReceiveMaximum() == 1)
+        {
+            Log(MqttLogLevel.Warning, MqttLogEvent.ReceiveMaximumExceeded,
+                $"The broker sent more than the Receive Maximum ({_options.ReceiveMaximum}) of unacknowledged messages; they are kept and counted");
+        }
+
+        var manual = _options.AcknowledgementMode == MqttAcknowledgementMode.Manual && publish.QoS != MqttQualityOfService.AtMostOnce;
+        var message = new MqttReceivedMessage(this, publish, topic, generation, needsAcknowledgement: publish.QoS != MqttQualityOfService.AtMostOnce);
+
+        // Waiting here when the consumer is behind stops reading the socket: back-pressure to the broker.
+        await _inbound.Writer.WriteAsync(message, connection.Closing).ConfigureAwait(false);
+        if (!manual && message.NeedsAcknowledgement && message.TryMarkAcknowledged())
+        {
+            // Not waiting for the write keeps the read loop going; the writer batches the acknowledgements.
+            await AcknowledgeAsync(message, waitUntilWritten: false, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private void OnPubRec(MqttConnection connection, MqttPubRecPacket pubRec)
+    {
+        if ((int)pubRec.ReasonCode >= 0x80)
+        {
+            CompletePublish(pubRec.PacketIdentifier, (MqttPubAckReasonCode)(int)pubRec.ReasonCode, pubRec.ReasonString);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_pendingPublishes.TryGetValue(pubRec.PacketIdentifier, out var pending))
+            {
+                pending.Released = true;
+            }
+        }
+
+        connection.TrySend(new MqttPubRelPacket { PacketIdentifier = pubRec.PacketIdentifier });
+    }
+
+    private void CompletePublish(ushort identifier, MqttPubAckReasonCode reasonCode, string? reasonString)
+    {
+        PendingPublish? pending;
+        lock (_gate)
+        {
+            if (!_pendingPublishes.Remove(identifier, out pending))
+            {
+                return;
+            }
+        }
+
+        _identifiers.Return(identifier);
+        _window.Release();
+        Counters.Published();
+        pending.Completion.TrySetResult(new MqttPublishResult(identifier, reasonCode, reasonString));
+    }
+
+    private void CompleteRequest(ushort identifier, MqttPacket answer)
+    {
+        TaskCompletionSource<MqttPacket>? request;
+        lock (_gate)
+        {
+            _pendingRequests.TryGetValue(identifier, out request);
+        }
+
+        request?.TrySetResult(answer);
+    }
+
+    private void FailPending(Exception error)
+    {
+        List<(ushort Identifier, PendingPublish Publish)> pending;
+        lock (_gate)
+        {
+            pending = [.. _pendingPublishes.Select(p => (p.Key, p.Value))];
+            _pendingPublishes.Clear();
+        }
+
+        foreach (var (identifier, publish) in pending)
+        {
+            _identifiers.Return(identifier);
+            _window.Release();
+            publish.Completion.TrySetException(error);
+        }
+    }
+
+    private long _pingSentTimestamp;
+
+    private async Task KeepAliveLoopAsync(MqttConnection connection, TimeSpan keepAlive)
+    {
+        var time = _options.TimeProvider;
+        var tick = TimeSpan.FromTicks(Math.Max(keepAlive.Ticks / 4, TimeSpan.TicksPerMillisecond * 100));
+        Interlocked.Exchange(ref _pingSentTimestamp, 0);
+        try
+        {
+            while (!connection.Closing.IsCancellationRequested)
+            {
+                await Task.Delay(tick, time, connection.Closing).ConfigureAwait(false);
+                var pingSent = Interlocked.Read(ref _pingSentTimestamp);
+                if (pingSent != 0 && time.GetElapsedTime(pingSent) > keepAlive)
+                {
+                    Log(MqttLogLevel.Warning, MqttLogEvent.KeepAliveTimeout, $"No PINGRESP within {keepAlive.TotalSeconds:0.#} s; the connection is dead");
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    return;
+                }
+
+                // Ping when nothing was sent for most of the interval (the broker allows 1.5 x keep-alive).
+                if (pingSent == 0 && time.GetElapsedTime(connection.LastSentTimestamp) >= keepAlive * 0.75)
+                {
+                    Interlocked.Exchange(ref _pingSentTimestamp, time.GetTimestamp());
+                    connection.TrySend(MqttPingReqPacket.Instance);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection closed.
+        }
+    }
+
+    private static MqttPublishPacket ToPacket(MqttApplicationMessage message, ushort identifier, bool dup) => new()
+    {
+        TopicName = message.Topic,
+        Payload = message.Payload,
+        QoS = message.QoS,
+        Retain = message.Retain,
+        Dup = dup,
+        PacketIdentifier = identifier,
+        ContentType = message.ContentType,
+        PayloadFormatIndicator = message.PayloadFormatIndicator,
+        MessageExpiryInterval = message.MessageExpiry is { } expiry ? (uint)expiry.TotalSeconds : null,
+        ResponseTopic = message.ResponseTopic,
+        CorrelationData = message.CorrelationData,
+        UserProperties = message.UserProperties,
+    };
+
+    private static MqttPublishPacket CopyWithDup(MqttPublishPacket packet, bool dup) => new()
+    {
+        TopicName = packet.TopicName,
+        Payload = packet.Payload,
+        QoS = packet.QoS,
+        Retain = packet.Retain,
+        Dup = dup,
+        PacketIdentifier = packet.PacketIdentifier,
+        ContentType = packet.ContentType,
+        PayloadFormatIndicator = packet.PayloadFormatIndicator,
+        MessageExpiryInterval = packet.MessageExpiryInterval,
+        ResponseTopic = packet.ResponseTopic,
+        CorrelationData = packet.CorrelationData,
+        UserProperties = packet.UserProperties,
+    };
+
+    private void Log(MqttLogLevel level, MqttLogEvent logEvent, string message, Exception? exception = null) =>
+        _logger?.Log(level, logEvent, message, exception);
+}
