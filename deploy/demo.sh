@@ -23,9 +23,10 @@ log "edge-gateway $("${gateway[@]}" --version)"
 cat <<'TEXT'
 
 What this version has: the solution, the configuration (file + EDGEGW__Section__Key overrides,
-validated key by key), the domain model and the test harness (mosquitto, Kafka mock cluster, ptys).
-Not there yet, each with its own issue: the MQTT client (#3), the ingest pipeline - sources, SQLite
-buffer, Kafka forwarder (#4), the sensor simulator (#5), serial and GPIO (#6), MCP remote
+validated key by key), the domain model, the MQTT client (acknowledges only after the consumer's
+commit) and the test harness (mosquitto, Kafka mock cluster, ptys).
+Not there yet, each with its own issue: the ingest pipeline - sources, SQLite buffer, Kafka
+forwarder (#4), the sensor simulator (#5), serial and GPIO (#6), MCP remote
 configuration (#7), the cloud processor and the full end-to-end demo (#8).
 
 TEXT

@@ -15,6 +15,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly List<(TcpClient Client, TcpClient Server)> _links = [];
+    private readonly HashSet<TcpClient> _frozen = [];
     private readonly Task _acceptLoop;
     private volatile bool _refusing;
     private int _accepted;
@@ -59,6 +60,22 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             Reset(client);
             Reset(server);
+        }
+    }
+
+    /// <summary>
+    /// Silently stops relaying on every current connection, in both directions, without closing it:
+    /// the peers see a link that went quiet (a pulled cable), which only keep-alive detects.
+    /// </summary>
+    public void FreezeConnections()
+    {
+        lock (_gate)
+        {
+            foreach (var (client, server) in _links)
+            {
+                _frozen.Add(client);
+                _frozen.Add(server);
+            }
         }
     }
 
@@ -137,7 +154,16 @@ public sealed class TcpProxy : IAsyncDisposable
                     return;
                 }
 
-                await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                bool frozen;
+                lock (_gate)
+                {
+                    frozen = _frozen.Contains(from);
+                }
+
+                if (!frozen)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                }
             }
         }
         catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)

@@ -183,4 +183,37 @@ public sealed class MqttClientSessionTests : MqttClientTestBase
 
         Assert.Equal(Enumerable.Range(0, total).Select(i => $"m{i}"), data.Select(Text));
     }
+
+    [Fact]
+    public async Task A_link_that_goes_quiet_is_detected_by_keep_alive_and_replaced()
+    {
+        await using var network = new TcpProxy(Broker.Port);
+        var client = await ConnectAsync(Options(MqttProtocolVersion.V500) with { Port = network.Port, KeepAlive = TimeSpan.FromSeconds(1) });
+        var topic = UniqueTopic("quiet");
+        await client.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, CancellationToken);
+
+        network.FreezeConnections();
+        await Eventually.TrueAsync(() => client.Counters.Connects == 2 && client.State == MqttConnectionState.Connected, "keep-alive noticed and the client reconnected", cancellationToken: CancellationToken);
+
+        await client.PublishAsync(topic, "over the new link", cancellationToken: CancellationToken);
+        Assert.Equal("over the new link", Text(await ReceiveAsync(client)));
+        Assert.Contains(Logs.Entries, e => e.EventId.Id == (int)MqttLogEvent.KeepAliveTimeout);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task The_will_message_is_published_when_the_client_dies_without_disconnecting(MqttProtocolVersion version)
+    {
+        var willTopic = UniqueTopic("will");
+        await using var watcher = await MosquittoClients.StartSubscriberAsync(Broker, willTopic, qos: 1, count: 1, cancellationToken: CancellationToken);
+        var client = await ConnectAsync(Options(version) with
+        {
+            Will = new MqttWillMessage { Topic = willTopic, Payload = "offline"u8.ToArray(), QoS = MqttQualityOfService.AtLeastOnce },
+        });
+
+        await client.AbortAsync();
+
+        Assert.Equal([$"{willTopic} offline"], await watcher.WaitForMessagesAsync(cancellationToken: CancellationToken));
+    }
 }
