@@ -119,6 +119,13 @@ public sealed partial class MqttClient
 
         foreach (var publish in pending)
         {
+            if (MqttPacketEncoder.GetEncodedSize(publish.Packet, _options.ProtocolVersion) > connection.MaximumOutboundPacketSize)
+            {
+                // This broker takes smaller packets than the one it was queued for: it can never be sent.
+                FailPublish(publish, new MqttPacketTooLargeException(MqttPacketType.Publish, MqttPacketEncoder.GetEncodedSize(publish.Packet, _options.ProtocolVersion), connection.MaximumOutboundPacketSize));
+                continue;
+            }
+
             if (publish.Released && sessionPresent)
             {
                 connection.TrySend(new MqttPubRelPacket { PacketIdentifier = publish.Packet.PacketIdentifier });
@@ -453,6 +460,22 @@ public sealed partial class MqttClient
         }
 
         request?.TrySetResult(answer);
+    }
+
+    private void FailPublish(PendingPublish publish, Exception error)
+    {
+        var identifier = publish.Packet.PacketIdentifier;
+        lock (_gate)
+        {
+            if (!_pendingPublishes.Remove(identifier))
+            {
+                return;
+            }
+        }
+
+        _identifiers.Return(identifier);
+        _window.Release();
+        publish.Completion.TrySetException(error);
     }
 
     private void FailPending(Exception error)

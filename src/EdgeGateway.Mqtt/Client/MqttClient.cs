@@ -201,11 +201,15 @@ public sealed partial class MqttClient : IAsyncDisposable
         if (message.QoS == MqttQualityOfService.AtMostOnce)
         {
             var connection = _connection ?? throw new MqttNotConnectedException();
-            await connection.SendAndFlushAsync(ToPacket(message, 0, dup: false), cancellationToken).ConfigureAwait(false);
+            var packet = ToPacket(message, 0, dup: false);
+            ThrowIfTooLarge(packet, connection.MaximumOutboundPacketSize);
+            await connection.SendAndFlushAsync(packet, cancellationToken).ConfigureAwait(false);
             Counters.Published();
             return new MqttPublishResult(0, MqttPubAckReasonCode.Success);
         }
 
+        // Checked before queuing: a packet the broker cannot take would otherwise be resent forever.
+        ThrowIfTooLarge(ToPacket(message, 1, dup: false), _connection?.MaximumOutboundPacketSize ?? MqttLimits.MaximumPacketSize);
         await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
         PendingPublish pending;
         try
@@ -365,6 +369,15 @@ public sealed partial class MqttClient : IAsyncDisposable
         Interlocked.Decrement(ref _inboundUnacknowledged);
         Counters.Acknowledged();
         return true;
+    }
+
+    private void ThrowIfTooLarge(MqttPublishPacket packet, int maximumPacketSize)
+    {
+        var size = MqttPacketEncoder.GetEncodedSize(packet, _options.ProtocolVersion);
+        if (size > maximumPacketSize)
+        {
+            throw new MqttPacketTooLargeException(MqttPacketType.Publish, size, maximumPacketSize);
+        }
     }
 
     private async Task StopAsync(bool graceful)
