@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using EdgeGateway.Context;
+using EdgeGateway.Domain;
+
+namespace EdgeGateway.Forwarding;
+
+/// <summary>
+/// Turns a <see cref="Batch"/> into one Kafka record: a self-contained MCP JSON-RPC <c>tools/call</c>
+/// request for the cloud processor's ingest tool (see WIRE-FORMAT.md next to this file). Each device's
+/// context travels once per batch; readings are compact objects that refer to it by device id.
+/// </summary>
+public sealed class McpBatchEncoder
+{
+    /// <summary>The version of the batch arguments' schema (header <c>edge-schema-version</c>).</summary>
+    public const int SchemaVersion = 1;
+
+    /// <summary>The MCP protocol revision the records declare: the stateless one, so no session is needed.</summary>
+    public const string McpProtocolVersion = "2026-07-28";
+
+    /// <summary>The content type of the record value.</summary>
+    public const string ContentType = "application/json";
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
+    private readonly string _toolName;
+    private readonly string _clientVersion;
+
+    /// <summary>Creates an encoder for the ingest tool <paramref name="toolName"/>.</summary>
+    public McpBatchEncoder(string toolName, string clientVersion)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientVersion);
+        _toolName = toolName;
+        _clientVersion = clientVersion;
+    }
+
+    /// <summary>Encodes a batch. <paramref name="traceParent"/> is a W3C trace context, if the batch is traced.</summary>
+    public EncodedBatch Encode(Batch batch, string? traceParent = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var buffer = new ArrayBufferWriter<byte>(256 + (batch.Readings.Length * 96));
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            var id = batch.Id.ToString("D");
+            json.WriteStartObject();
+            json.WriteString("jsonrpc"u8, "2.0");
+            json.WriteString("id"u8, id);
+            json.WriteString("method"u8, "tools/call");
+            json.WriteStartObject("params"u8);
+            json.WriteString("name"u8, _toolName);
+            WriteArguments(json, batch);
+            json.WriteStartObject("_meta"u8);
+            json.WriteString("io.modelcontextprotocol/protocolVersion"u8, McpProtocolVersion);
+            json.WriteStartObject("io.modelcontextprotocol/clientInfo"u8);
+            json.WriteString("name"u8, "edge-gateway");
+            json.WriteString("version"u8, _clientVersion);
+            json.WriteEndObject();
+            json.WriteStartObject("io.modelcontextprotocol/clientCapabilities"u8);
+            json.WriteEndObject();
+            if (traceParent is not null)
+            {
+                json.WriteString("traceparent"u8, traceParent);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return new EncodedBatch(
+            batch.GatewayId,
+            buffer.WrittenSpan.ToArray(),
+            [
+                new("content-type", ContentType),
+                new("mcp-method", "tools/call"),
+                new("edge-batch-id", batch.Id.ToString("D")),
+                new("edge-schema-version", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ]);
+    }
+
+    private static void WriteArguments(Utf8JsonWriter json, Batch batch)
+    {
+        json.WriteStartObject("arguments"u8);
+        json.WriteNumber("schemaVersion"u8, SchemaVersion);
+        json.WriteStartObject("batch"u8);
+        json.WriteString("id"u8, batch.Id.ToString("D"));
+        json.WriteString("gatewayId"u8, batch.GatewayId);
+        json.WriteNumber("firstSequence"u8, batch.SequenceRange.First);
+        json.WriteNumber("lastSequence"u8, batch.SequenceRange.Last);
+        json.WriteString("createdAt"u8, batch.CreatedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteNumber("readingCount"u8, batch.Readings.Length);
+        json.WriteEndObject();
+
+        json.WriteStartArray("devices"u8);
+        foreach (var context in batch.Contexts.Values.OrderBy(c => c.DeviceId))
+        {
+            JsonSerializer.Serialize(json, DeviceDocumentMapper.ToDocument(context), ContextJsonContext.Default.DeviceDocument);
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("readings"u8);
+        foreach (var reading in batch.Readings)
+        {
+            WriteReading(json, reading, batch.Contexts.GetValueOrDefault(reading.DeviceId));
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteReading(Utf8JsonWriter json, Reading reading, DeviceContext? context)
+    {
+        json.WriteStartObject();
+        json.WriteString("d"u8, reading.DeviceId.Value);
+        json.WriteString("m"u8, reading.Metric);
+        json.WriteNumber("v"u8, reading.Value);
+
+        // The unit is left out when the device's context already states it for this metric.
+        var contextUnit = context?.Metrics.GetValueOrDefault(reading.Metric)?.Unit;
+        if (reading.Unit is not null && !string.Equals(reading.Unit, contextUnit, StringComparison.Ordinal))
+        {
+            json.WriteString("u"u8, reading.Unit);
+        }
+
+        if (reading.EventTime is { } eventTime)
+        {
+            json.WriteNumber("t"u8, eventTime.ToUnixTimeMilliseconds());
+        }
+
+        json.WriteNumber("r"u8, reading.ReceivedAt.ToUnixTimeMilliseconds());
+        json.WriteNumber("s"u8, reading.Sequence);
+        if (reading.Quality != ReadingQuality.None)
+        {
+            json.WriteStartArray("q"u8);
+            foreach (var flag in Enum.GetValues<ReadingQuality>())
+            {
+                if (flag != ReadingQuality.None && reading.Quality.HasFlag(flag))
+                {
+                    json.WriteStringValue(Configuration.KebabCaseEnumConverter.ToKebabCase(flag.ToString()));
+                }
+            }
+
+            json.WriteEndArray();
+        }
+
+        json.WriteEndObject();
+    }
+}
+
+/// <summary>One Kafka record ready to produce.</summary>
+/// <param name="Key">The record key: the gateway id (keeps a gateway's batches in order on one partition).</param>
+/// <param name="Value">The JSON-RPC request, UTF-8.</param>
+/// <param name="Headers">Content type, MCP method, batch id, schema version.</param>
+public sealed record EncodedBatch(string Key, byte[] Value, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>The key as UTF-8 bytes.</summary>
+    public byte[] KeyBytes => Encoding.UTF8.GetBytes(Key);
+}
