@@ -1,4 +1,5 @@
 using EdgeGateway.Buffering;
+using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Sources;
 
@@ -18,6 +19,7 @@ public static class ConfigurationSchema
     [
         (GatewayOptions.SectionName, typeof(GatewayOptions)),
         (MqttBrokerOptions.SectionName, typeof(MqttBrokerOptions)),
+        (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
     ];

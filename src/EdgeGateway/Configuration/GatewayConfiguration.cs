@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using EdgeGateway.Buffering;
+using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Sources;
 using Microsoft.Extensions.Configuration;
@@ -44,6 +45,9 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Mqtt</c>.</summary>
     public MqttBrokerOptions Mqtt { get; private set; } = new();
+
+    /// <summary>Section <c>Context</c>.</summary>
+    public ContextOptions Context { get; private set; } = new();
 
     /// <summary>Section <c>Buffer</c>.</summary>
     public BufferOptions Buffer { get; private set; } = new();
@@ -123,6 +127,7 @@ public sealed class GatewayConfiguration
         // run reports every problem of every section.
         Gateway = CheckBindValidate<GatewayOptions>(GatewayOptions.SectionName, problems) ?? Gateway;
         Mqtt = CheckBindValidate<MqttBrokerOptions>(MqttBrokerOptions.SectionName, problems) ?? Mqtt;
+        Context = CheckBindValidate<ContextOptions>(ContextOptions.SectionName, problems) ?? Context;
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
 

@@ -1,5 +1,6 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Configuration;
+using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
 using EdgeGateway.Sources;
@@ -22,6 +23,7 @@ public static class GatewayServiceCollectionExtensions
         GatewayConfiguration.EnsureConvertersRegistered();
         AddSection<GatewayOptions>(services, configuration, GatewayOptions.SectionName);
         AddSection<MqttBrokerOptions>(services, configuration, MqttBrokerOptions.SectionName);
+        AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
         return services;

@@ -111,6 +111,17 @@ public sealed class GatewayConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void The_context_section_has_defaults_and_names_its_keys_when_wrong()
+    {
+        var defaults = GatewayConfiguration.Load(Write(Minimal), NoEnvironment);
+        var error = Single(Invalid("""{ "Context": { "UnknownDevices": "ignore" }, "Kafka": { "BootstrapServers": "k:1" } }"""));
+
+        Assert.Equal(EdgeGateway.Context.UnknownDevicePolicy.Register, defaults.Context.UnknownDevices);
+        Assert.Equal("Context:UnknownDevices", error.Key);
+        Assert.Equal("'ignore' is not one of: register, accept, reject", error.Problem);
+    }
+
+    [Fact]
     public void A_misspelt_key_is_an_error_with_a_suggestion_instead_of_a_silent_default()
     {
         var error = Single(Invalid("""{ "Buffer": { "FulPolicy": "reject-new" }, "Kafka": { "BootstrapServers": "k:1" } }"""));
