@@ -1,0 +1,110 @@
+using EdgeGateway.Decoding;
+using EdgeGateway.Domain;
+using Microsoft.Extensions.Options;
+
+namespace EdgeGateway.Context;
+
+/// <summary>
+/// The context stage: joins a decoded reading to its device's record, applies the calibration,
+/// flags values outside the valid range or with a skewed clock (flags, never drops), and applies the
+/// unknown-device policy.
+/// </summary>
+public sealed class ContextEnricher
+{
+    private readonly DeviceRegistry _registry;
+    private readonly ContextOptions _options;
+
+    /// <summary>Creates the stage over <paramref name="registry"/>.</summary>
+    public ContextEnricher(DeviceRegistry registry, IOptions<ContextOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        _registry = registry;
+        _options = options.Value;
+    }
+
+    /// <summary>
+    /// Enriches one reading. <paramref name="sequence"/> is the per-device sequence number (the
+    /// device's own counter when it sends one, otherwise the gateway's).
+    /// </summary>
+    public async ValueTask<EnrichResult> EnrichAsync(DecodedReading decoded, DateTimeOffset receivedAt, long sequence, CancellationToken cancellationToken = default)
+    {
+        var quality = ReadingQuality.None;
+        var context = _registry.Find(decoded.DeviceId);
+        if (context is null)
+        {
+            switch (_options.UnknownDevices)
+            {
+                case UnknownDevicePolicy.Reject:
+                    return EnrichResult.Rejected($"device '{decoded.DeviceId}' is not in the registry (Context:UnknownDevices is reject)");
+                case UnknownDevicePolicy.Register:
+                    context = await _registry.RegisterProvisionalAsync(decoded.DeviceId, cancellationToken);
+                    break;
+            }
+
+            quality |= ReadingQuality.UnknownDevice;
+        }
+        else if (context.IsProvisional)
+        {
+            quality |= ReadingQuality.UnknownDevice;
+        }
+
+        if (decoded.EventTime is { } eventTime && (eventTime - receivedAt).Duration() > _options.ClockSkewTolerance)
+        {
+            quality |= ReadingQuality.ClockSkew;
+        }
+
+        var value = decoded.Value;
+        var unit = decoded.Unit;
+        if (context is not null && !context.IsProvisional)
+        {
+            if (context.Metrics.TryGetValue(decoded.Metric, out var metric))
+            {
+                if (metric.Calibration is { } calibration)
+                {
+                    value = calibration.Apply(value);
+                    if (!double.IsFinite(value))
+                    {
+                        return EnrichResult.Rejected($"calibration of {decoded.Metric} = {decoded.Value} overflows");
+                    }
+                }
+
+                unit = metric.Unit ?? unit;
+                if (metric.ValidRange is { } range && !range.Contains(value))
+                {
+                    quality |= ReadingQuality.OutOfRange;
+                }
+            }
+            else
+            {
+                // The record does not describe this metric: no calibration or range could be applied.
+                quality |= ReadingQuality.Uncalibrated;
+            }
+        }
+
+        return EnrichResult.Enriched(new Reading(
+            decoded.DeviceId, decoded.Metric, value, unit, decoded.EventTime, receivedAt, sequence, quality, context?.Revision));
+    }
+}
+
+/// <summary>The outcome of the context stage for one reading.</summary>
+public readonly record struct EnrichResult
+{
+    private EnrichResult(Reading? reading, string? rejection)
+    {
+        Reading = reading;
+        Rejection = rejection;
+    }
+
+    /// <summary>The enriched reading, or null when rejected.</summary>
+    public Reading? Reading { get; }
+
+    /// <summary>Why the reading goes to the dead letters, or null.</summary>
+    public string? Rejection { get; }
+
+    /// <summary>An enriched reading.</summary>
+    public static EnrichResult Enriched(Reading reading) => new(reading, null);
+
+    /// <summary>A reading to dead-letter, with the reason.</summary>
+    public static EnrichResult Rejected(string reason) => new(null, reason);
+}
