@@ -32,7 +32,7 @@ public sealed class BatchAssembler
     /// order the buffer handed them out). <see cref="AssembledBatch.RowsUsed"/> says how many went
     /// in; the rest belong to the next batch.
     /// </summary>
-    public async Task<AssembledBatch> AssembleAsync(IReadOnlyList<BufferedReading> rows, CancellationToken cancellationToken = default)
+    public async Task<AssembledBatch> AssembleAsync(IReadOnlyList<BatchRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.Count == 0)
@@ -86,7 +86,7 @@ public sealed class BatchAssembler
 /// <summary>A reading as the buffer hands it out: its buffer sequence number and the reading.</summary>
 /// <param name="BufferSequence">The row's sequence number in the buffer (1 and up).</param>
 /// <param name="Reading">The enriched reading.</param>
-public readonly record struct BufferedReading(long BufferSequence, Reading Reading);
+public readonly record struct BatchRow(long BufferSequence, Reading Reading);
 
 /// <summary>A batch and how many of the offered rows it holds.</summary>
 /// <param name="Batch">The batch.</param>

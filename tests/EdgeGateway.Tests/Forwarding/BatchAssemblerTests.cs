@@ -28,7 +28,7 @@ public sealed class BatchAssemblerTests : LoggedTest
         _directory.Dispose();
     }
 
-    private static BufferedReading Row(long bufferSequence, string device, long sequence, long? revision) =>
+    private static BatchRow Row(long bufferSequence, string device, long sequence, long? revision) =>
         new(bufferSequence, new Reading(new DeviceId(device), "db", 50, "dBA", null, Now, sequence, ReadingQuality.None, revision));
 
     private BatchAssembler Assembler() => new(_registry, "gw-1", TimeProvider.System);
