@@ -1,46 +1,47 @@
 namespace EdgeGateway.Mqtt.Client;
 
 /// <summary>
-/// An async counting gate whose limit can change (the broker's Receive Maximum is known only after
-/// each CONNACK). Waiters are served first come, first served.
+/// The outgoing in-flight window: at most <c>limit</c> QoS 1/2 publishes unacknowledged, with a
+/// limit that can change (the broker's Receive Maximum is known only after each CONNACK). Slots are
+/// granted first come, first served, and the grant action runs under the window's lock, so
+/// publishes leave in the order they were made even when callers do not await each one.
 /// </summary>
 internal sealed class InflightWindow
 {
     private readonly Lock _gate = new();
-    private readonly Queue<TaskCompletionSource> _waiters = new();
+    private readonly Queue<Waiter> _waiters = new();
     private int _limit;
     private int _inUse;
 
     public InflightWindow(int limit) => _limit = limit;
 
-    /// <summary>Slots taken now.</summary>
-    public int InUse
+    /// <summary>Waits for a slot, then runs <paramref name="granted"/> under the window's lock.</summary>
+    public Task WaitAsync(Action granted, CancellationToken cancellationToken)
     {
-        get
-        {
-            lock (_gate)
-            {
-                return _inUse;
-            }
-        }
-    }
-
-    public Task WaitAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource waiter;
+        Waiter waiter;
         lock (_gate)
         {
             if (_inUse < _limit && _waiters.Count == 0)
             {
                 _inUse++;
+                granted();
                 return Task.CompletedTask;
             }
 
-            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiter = new Waiter(granted);
             _waiters.Enqueue(waiter);
         }
 
         return WaitSlowAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="action"/> while no slot can be granted (e.g. swapping connections).</summary>
+    public void RunExclusive(Action action)
+    {
+        lock (_gate)
+        {
+            action();
+        }
     }
 
     public void Release()
@@ -48,7 +49,7 @@ internal sealed class InflightWindow
         lock (_gate)
         {
             _inUse--;
-            ReleaseWaitersLocked();
+            GrantLocked();
         }
     }
 
@@ -57,36 +58,54 @@ internal sealed class InflightWindow
         lock (_gate)
         {
             _limit = Math.Max(1, limit);
-            ReleaseWaitersLocked();
+            GrantLocked();
         }
     }
 
-    private async Task WaitSlowAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
+    private async Task WaitSlowAsync(Waiter waiter, CancellationToken cancellationToken)
     {
         try
         {
-            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await waiter.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // If the slot was granted in the meantime, hand it on; otherwise the waiter is skipped when dequeued.
-            if (!waiter.TrySetCanceled(cancellationToken))
+            lock (_gate)
             {
-                Release();
+                // Granted in the meantime: the publish is on its way and keeps its slot until acknowledged.
+                if (waiter.Completion.Task.IsCompletedSuccessfully)
+                {
+                    return;
+                }
+
+                waiter.Cancelled = true;
             }
 
             throw;
         }
     }
 
-    private void ReleaseWaitersLocked()
+    private void GrantLocked()
     {
         while (_inUse < _limit && _waiters.TryDequeue(out var next))
         {
-            if (next.TrySetResult())
+            if (next.Cancelled)
             {
-                _inUse++;
+                continue;
             }
+
+            _inUse++;
+            next.Granted();
+            next.Completion.TrySetResult();
         }
+    }
+
+    private sealed class Waiter(Action granted)
+    {
+        public Action Granted { get; } = granted;
+
+        public bool Cancelled { get; set; }
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

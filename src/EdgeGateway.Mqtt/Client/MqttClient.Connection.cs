@@ -79,14 +79,18 @@ public sealed partial class MqttClient
             }
         }
 
-        _connection = connection;
+        // Resend what is pending, then publish the connection, with no new publish able to slip in between.
+        _window.RunExclusive(() =>
+        {
+            ResendPending(connection, connAck.SessionPresent);
+            _connection = connection;
+        });
         _ = Task.Run(() => ReadLoopAsync(connection, generation, lost), CancellationToken.None);
         if (keepAlive > TimeSpan.Zero)
         {
             _ = Task.Run(() => KeepAliveLoopAsync(connection, keepAlive), CancellationToken.None);
         }
 
-        ResendPending(connection, connAck.SessionPresent);
         Counters.Connected();
         Log(MqttLogLevel.Information, MqttLogEvent.Connected,
             $"Connected to {_options.Host}:{_options.Port} as '{_options.ClientId}' (MQTT {(_options.ProtocolVersion == MqttProtocolVersion.V500 ? "5.0" : "3.1.1")}, session present: {connAck.SessionPresent})");

@@ -210,26 +210,24 @@ public sealed partial class MqttClient : IAsyncDisposable
 
         // Checked before queuing: a packet the broker cannot take would otherwise be resent forever.
         ThrowIfTooLarge(ToPacket(message, 1, dup: false), _connection?.MaximumOutboundPacketSize ?? MqttLimits.MaximumPacketSize);
-        await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
-        PendingPublish pending;
-        try
-        {
-            var identifier = _identifiers.Rent();
-            pending = new PendingPublish(ToPacket(message, identifier, dup: false), Interlocked.Increment(ref _publishSequence));
-            lock (_gate)
+        PendingPublish? pending = null;
+        await _window.WaitAsync(
+            () =>
             {
-                _pendingPublishes.Add(identifier, pending);
-            }
-        }
-        catch
-        {
-            _window.Release();
-            throw;
-        }
+                // Runs under the window's lock, in call order: identifiers and sends follow the order of the calls.
+                var identifier = _identifiers.Rent();
+                pending = new PendingPublish(ToPacket(message, identifier, dup: false), Interlocked.Increment(ref _publishSequence));
+                lock (_gate)
+                {
+                    _pendingPublishes.Add(identifier, pending);
+                }
 
-        // If not connected now, the reconnect sends it with everything else that is pending.
-        _connection?.TrySend(pending.Packet);
-        return await pending.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // If not connected now, the reconnect sends it with everything else that is pending.
+                _connection?.TrySend(pending.Packet);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        return await pending!.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes a UTF-8 text payload.</summary>

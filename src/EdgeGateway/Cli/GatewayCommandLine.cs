@@ -100,6 +100,11 @@ public static class GatewayCommandLine
             await error.WriteLineAsync($"edge-gateway: the configuration is invalid:{string.Concat(problem.Failures.Select(f => $"{Environment.NewLine}  {f}"))}");
             return ExitCodes.InvalidConfiguration;
         }
+        catch (EdgeGateway.Context.DevicesFileException problem)
+        {
+            await error.WriteLineAsync($"edge-gateway: {problem.Message}");
+            return ExitCodes.InvalidConfiguration;
+        }
 
         // A background loop that died stops the host, which alone may still exit 0 (dotnet/runtime #67146).
         var failure = failures.First

@@ -135,7 +135,7 @@ public sealed class JsonPayloadDecoder : IPayloadDecoder
             return DecodeResult.Fail(invalid);
         }
 
-        var readings = new ReadingBuffer();
+        var readings = new DecodedReadingList();
         try
         {
             var reader = new Utf8JsonReader(payload, ReaderOptions);
@@ -168,7 +168,7 @@ public sealed class JsonPayloadDecoder : IPayloadDecoder
         }
     }
 
-    private DecodeFailure? DecodeTopLevel(ref Utf8JsonReader reader, DeviceId? topicId, ref ReadingBuffer readings)
+    private DecodeFailure? DecodeTopLevel(ref Utf8JsonReader reader, DeviceId? topicId, ref DecodedReadingList readings)
     {
         switch (reader.TokenType)
         {
@@ -203,7 +203,7 @@ public sealed class JsonPayloadDecoder : IPayloadDecoder
     }
 
     /// <summary>Reads one object (the reader is on its start) into readings; returns why not, or null.</summary>
-    private DecodeFailure? DecodeObject(ref Utf8JsonReader reader, int element, DeviceId? topicId, ref ReadingBuffer readings)
+    private DecodeFailure? DecodeObject(ref Utf8JsonReader reader, int element, DeviceId? topicId, ref DecodedReadingList readings)
     {
         var start = readings.Count;
         Span<bool> seen = stackalloc bool[_slotCount];
@@ -363,7 +363,7 @@ public sealed class JsonPayloadDecoder : IPayloadDecoder
     }
 
     private static DecodeFailure? AddMappedMetric(
-        Node node, ref Utf8JsonReader reader, int element, int start, scoped Span<char> chars, ref HashSet<string>? metricNames, ref ReadingBuffer readings)
+        Node node, ref Utf8JsonReader reader, int element, int start, scoped Span<char> chars, ref HashSet<string>? metricNames, ref DecodedReadingList readings)
     {
         double value;
         switch (reader.TokenType)
@@ -402,7 +402,7 @@ public sealed class JsonPayloadDecoder : IPayloadDecoder
     }
 
     private static DecodeFailure? AddAutomaticMetric(
-        ref Utf8JsonReader nameReader, ref Utf8JsonReader reader, int element, int start, scoped Span<char> chars, ref HashSet<string>? metricNames, ref ReadingBuffer readings)
+        ref Utf8JsonReader nameReader, ref Utf8JsonReader reader, int element, int start, scoped Span<char> chars, ref HashSet<string>? metricNames, ref DecodedReadingList readings)
     {
         // Escaped text takes up to 6 bytes per character: longer than this cannot be a 64-character name.
         if (nameReader.ValueSpan.Length > Reading.MaxMetricLength * 6)
@@ -435,7 +435,7 @@ public sealed class JsonPayloadDecoder : IPayloadDecoder
 
     /// <summary>Adds a reading unless its metric is already among this object's readings, or the message is full.</summary>
     private static DecodeFailure? Add(
-        in DecodedReading reading, string field, int element, int start, ref HashSet<string>? metricNames, ref ReadingBuffer readings)
+        in DecodedReading reading, string field, int element, int start, ref HashSet<string>? metricNames, ref DecodedReadingList readings)
     {
         // Mapped metric names are unique by configuration, but with AllNumericFields a top-level field may
         // share its name with a mapped metric, and the payload may repeat a field: refuse, do not guess.

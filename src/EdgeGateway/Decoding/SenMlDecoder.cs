@@ -89,7 +89,7 @@ public sealed class SenMlDecoder : IPayloadDecoder
             return DecodeResult.Fail(invalid);
         }
 
-        var readings = new ReadingBuffer();
+        var readings = new DecodedReadingList();
         try
         {
             var reader = new Utf8JsonReader(payload, ReaderOptions);
@@ -150,7 +150,7 @@ public sealed class SenMlDecoder : IPayloadDecoder
 
     /// <summary>Reads one record (the reader is on its start), updates the base values and adds its readings.</summary>
     private DecodeFailure? DecodeRecord(
-        ref Utf8JsonReader reader, int record, ref RecordContext context, scoped Span<char> baseName, scoped Span<char> name, ref ReadingBuffer readings, ref int skipped)
+        ref Utf8JsonReader reader, int record, ref RecordContext context, scoped Span<char> baseName, scoped Span<char> name, ref DecodedReadingList readings, ref int skipped)
     {
         var seen = 0;
         var nameLength = 0;

@@ -9,12 +9,12 @@ namespace EdgeGateway.Domain;
 /// </summary>
 public sealed class Batch
 {
-    /// <summary>Creates a batch, checking that it is non-empty, self-consistent and in per-device order.</summary>
+    /// <summary>Creates a batch, checking that it is non-empty and self-consistent.</summary>
     /// <param name="id">The idempotency key: a retried batch keeps its id.</param>
     /// <param name="gatewayId">The gateway that sends it.</param>
     /// <param name="sequenceRange">The range of buffer sequence numbers it covers.</param>
     /// <param name="createdAt">When it was built.</param>
-    /// <param name="readings">The readings, in buffer order; each device's readings in increasing sequence.</param>
+    /// <param name="readings">The readings, in buffer order (each device's readings in arrival order).</param>
     /// <param name="contexts">The context of each device that has one; at most one per device, only for devices in the batch.</param>
     /// <exception cref="ArgumentException">An argument breaks one of the rules above.</exception>
     public Batch(
@@ -43,24 +43,20 @@ public sealed class Batch
                 $"{Readings.Length} readings cannot come from a sequence range of {sequenceRange.Count}.", nameof(readings));
         }
 
-        var lastSequence = new Dictionary<DeviceId, long>();
+        // Readings stay in the order given (buffer order, which is each device's arrival order). A
+        // device's own counter is not checked here: a device that restarts counts from 0 again.
+        var devices = new HashSet<DeviceId>();
         foreach (var reading in Readings)
         {
             ArgumentNullException.ThrowIfNull(reading, nameof(readings));
-            if (lastSequence.TryGetValue(reading.DeviceId, out var previous) && reading.Sequence < previous)
-            {
-                throw new ArgumentException(
-                    $"Readings of device '{reading.DeviceId}' are out of order (sequence {reading.Sequence} after {previous}).", nameof(readings));
-            }
-
-            lastSequence[reading.DeviceId] = reading.Sequence;
+            devices.Add(reading.DeviceId);
         }
 
         var byDevice = new Dictionary<DeviceId, DeviceContext>();
         foreach (var context in contexts)
         {
             ArgumentNullException.ThrowIfNull(context, nameof(contexts));
-            if (!lastSequence.ContainsKey(context.DeviceId))
+            if (!devices.Contains(context.DeviceId))
             {
                 throw new ArgumentException($"Context of device '{context.DeviceId}' has no reading in the batch.", nameof(contexts));
             }

@@ -23,6 +23,10 @@ public sealed class KafkaOptions : IValidatableObject
     [RegularExpression("^[A-Za-z0-9._-]{1,249}$", ErrorMessage = "must be a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")]
     public string ResponseTopic { get; set; } = "edge.responses";
 
+    /// <summary>The cloud processor's ingest tool each batch calls.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$", ErrorMessage = "must be 1-64 of A-Z a-z 0-9 _ . -")]
+    public string ToolName { get; set; } = "ingest_readings";
+
     /// <summary>The most readings in one batch.</summary>
     [Range(1, 100_000)]
     public int BatchMaxReadings { get; set; } = 500;

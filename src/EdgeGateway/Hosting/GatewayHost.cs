@@ -40,6 +40,8 @@ public static class GatewayHost
         builder.Services.AddGatewayOptions(builder.Configuration);
         builder.Services.AddCriticalFailureTracking();
         builder.Services.AddHostedService<StartupReport>();
+        builder.Services.AddDeviceContext();
+        builder.Services.AddIngestPipeline();
         return builder.Build();
     }
 }

@@ -23,7 +23,6 @@ internal sealed partial class StartupReport(
     {
         LogStarted(logger, gateway.Value.EffectiveId, ThisAssembly.Version);
         LogSettings(logger, mqtt.Value.Host, mqtt.Value.Port, buffer.Value.Path, buffer.Value.FullPolicy, kafka.Value.BootstrapServers, kafka.Value.Topic);
-        LogNotYetBuilt(logger);
         LogReady(logger);
         return Task.CompletedTask;
     }
@@ -40,10 +39,6 @@ internal sealed partial class StartupReport(
     [LoggerMessage(EventId = 101, Level = LogLevel.Information,
         Message = "MQTT broker {MqttHost}:{MqttPort}; buffer {BufferPath} (when full: {FullPolicy}); Kafka {Bootstrap} topic {Topic}")]
     private static partial void LogSettings(ILogger logger, string mqttHost, int mqttPort, string bufferPath, BufferFullPolicy fullPolicy, string bootstrap, string topic);
-
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning,
-        Message = "The ingest pipeline (MQTT/serial/GPIO sources, SQLite buffer, Kafka forwarder) is not built yet: this version validates its configuration and idles until stopped")]
-    private static partial void LogNotYetBuilt(ILogger logger);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Gateway ready")]
     private static partial void LogReady(ILogger logger);

@@ -37,6 +37,17 @@ public sealed class MqttBrokerOptions : IValidatableObject
     /// <summary>CA certificate file (PEM) to trust for the broker's certificate; empty means the system store.</summary>
     public string? CaFile { get; set; }
 
+    /// <summary>How many unacknowledged QoS 1/2 messages the broker may send (MQTT 5.0); beyond it the broker holds them.</summary>
+    [Range(1, 65535)]
+    public int ReceiveMaximum { get; set; } = 1000;
+
+    /// <summary>How long the broker keeps the gateway's session (and queues its messages) while it is away.</summary>
+    [DurationRange("1m", "365d")]
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>What to subscribe to; the gateway needs at least one subscription to take MQTT input.</summary>
+    public List<MqttSourceSubscription> Subscriptions { get; set; } = [];
+
     /// <summary>Keep-alive interval.</summary>
     [DurationRange("1s", "1h")]
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);

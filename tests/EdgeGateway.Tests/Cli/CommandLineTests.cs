@@ -89,7 +89,14 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Run_starts_and_stops_cleanly_on_SIGTERM()
     {
-        var path = _directory.WriteFile("ok.json", """{ "Gateway": { "Id": "gw-sigterm" }, "Kafka": { "BootstrapServers": "127.0.0.1:9092" } }""");
+        var path = _directory.WriteFile("ok.json", $$"""
+            {
+              "Gateway": { "Id": "gw-sigterm" },
+              "Context": { "RegistryPath": "{{_directory.File("registry.db")}}" },
+              "Buffer": { "Path": "{{_directory.File("buffer.db")}}" },
+              "Kafka": { "BootstrapServers": "127.0.0.1:9" }
+            }
+            """);
         await using var gateway = DotNetPrograms.StartGateway(["run", "--config", path]);
         await gateway.WaitForOutputAsync(line => line.Contains("Gateway ready", StringComparison.Ordinal), "the gateway is ready", cancellationToken: Token);
 

@@ -107,6 +107,23 @@ public sealed class MqttClientFlowTests : MqttClientTestBase
         Assert.Equal($"{root}/north/aq/aq-1/pm25", received[1].Topic);
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V311)]
+    [InlineData(MqttProtocolVersion.V500)]
+    public async Task Publishes_made_without_waiting_leave_in_the_order_they_were_made(MqttProtocolVersion version)
+    {
+        var topic = UniqueTopic("order");
+        var subscriber = await ConnectAsync(version, o => o with { AcknowledgementMode = MqttAcknowledgementMode.Automatic });
+        await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, CancellationToken);
+        var publisher = await ConnectAsync(version, o => o with { MaximumInflight = 3 });
+
+        var sends = Enumerable.Range(0, 300).Select(i => publisher.PublishAsync(topic, $"{i}", MqttQualityOfService.AtLeastOnce, cancellationToken: CancellationToken)).ToList();
+        await Task.WhenAll(sends);
+
+        var received = await ReceiveAsync(subscriber, 300);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"{i}"), received.Select(Text));
+    }
+
     [Fact]
     public async Task Unsubscribing_stops_delivery()
     {

@@ -8,7 +8,7 @@ namespace EdgeGateway.Decoding;
 /// A growable list of readings on pooled arrays, so a decode allocates only the final, exactly sized
 /// result. A mutable struct: pass it by <c>ref</c>, and dispose it.
 /// </summary>
-internal struct ReadingBuffer : IDisposable
+internal struct DecodedReadingList : IDisposable
 {
     private DecodedReading[]? _items;
 

@@ -1,0 +1,63 @@
+using EdgeGateway.Configuration;
+using EdgeGateway.Context;
+using EdgeGateway.Forwarding;
+using EdgeGateway.Kafka.Producing;
+using EdgeGateway.Pipeline;
+using EdgeGateway.Sources;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registration of the data path: registry and context, buffer, MQTT source, Kafka forwarder.</summary>
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>Adds the device registry (opened at startup) and the context stage.</summary>
+    public static IServiceCollection AddDeviceContext(this IServiceCollection services)
+    {
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<ContextOptions>>().Value;
+
+            // Opened once while the host is built, before any loop runs: nothing else can use it earlier.
+            return DeviceRegistry.OpenAsync(
+                options.RegistryPath,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<DeviceRegistry>>()).GetAwaiter().GetResult();
+        });
+        services.TryAddSingleton<ContextEnricher>();
+        services.AddHostedService<DevicesFileLoader>();
+        return services;
+    }
+
+    /// <summary>Adds the ingest path, the MQTT source and the Kafka forwarder.</summary>
+    public static IServiceCollection AddIngestPipeline(this IServiceCollection services)
+    {
+        services.AddReadingBuffer();
+        services.TryAddSingleton<DeviceSequencer>();
+        services.TryAddSingleton<ReadingIngestor>();
+        services.TryAddSingleton(provider => new BatchAssembler(
+            provider.GetRequiredService<DeviceRegistry>(),
+            provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId,
+            provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(provider =>
+        {
+            var kafka = provider.GetRequiredService<IOptions<KafkaOptions>>().Value;
+            var logger = provider.GetRequiredService<ILogger<KafkaRecordProducer>>();
+            return new KafkaRecordProducer(
+                new KafkaProducerSettings
+                {
+                    BootstrapServers = kafka.BootstrapServers,
+                    Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
+                    MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
+                    ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
+                },
+                (error, fatal) => KafkaLog.ClientError(logger, error, fatal));
+        });
+        services.AddHostedService<KafkaForwarder>();
+        services.AddHostedService<MqttSource>();
+        return services;
+    }
+}
