@@ -22,12 +22,12 @@ log "edge-gateway $("${gateway[@]}" --version)"
 
 cat <<'TEXT'
 
-What this version has: the solution, the configuration (file + EDGEGW__Section__Key overrides,
-validated key by key), the domain model, the MQTT client (acknowledges only after the consumer's
-commit) and the test harness (mosquitto, Kafka mock cluster, ptys).
-Not there yet, each with its own issue: the ingest pipeline - sources, SQLite buffer, Kafka
-forwarder (#4), the sensor simulator (#5), serial and GPIO (#6), MCP remote
-configuration (#7), the cloud processor and the full end-to-end demo (#8).
+What this version has: the configuration (file + EDGEGW__Section__Key overrides, validated key by
+key), the MQTT client (acknowledges only after the consumer's commit), and the data path MQTT ->
+decode -> device context -> SQLite buffer -> MCP batches on Kafka (see README.md, Status).
+Not there yet, each with its own issue: the sensor simulator (#5) and the full demo with a local
+broker, Kafka and a cloud processor (#8). Until then this demo starts the gateway on the demo
+configuration (no subscriptions, no Kafka reachable: it waits and retries), shows its log and stops it.
 
 TEXT
 
