@@ -44,7 +44,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _producer.WarmUp(_options.Topic, TimeSpan.FromSeconds(5));
+        _producer.WarmUp(_options.Topic, TimeSpan.FromSeconds(2));
         var retryDelay = TimeSpan.FromMilliseconds(100);
         var maxReadings = _options.BatchMaxReadings;
         while (!stoppingToken.IsCancellationRequested)
