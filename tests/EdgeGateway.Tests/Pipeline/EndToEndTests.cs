@@ -100,6 +100,33 @@ public sealed class EndToEndTests : LoggedTest
         TestContext.Current.TestOutputHelper?.WriteLine($"{readings.Count} readings in Kafka for {delivered.Count} distinct: {readings.Count - delivered.Count} duplicates after {rounds} kills");
     }
 
+    [Fact]
+    public async Task During_a_Kafka_outage_readings_are_acknowledged_from_the_buffer_and_delivered_in_order_afterwards()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(cancellationToken: CancellationToken);
+        await using var kafka = KafkaFixture.Start();
+        var topic = kafka.CreateUniqueTopic("edge.readings");
+        var config = WriteConfiguration(broker, kafka, topic);
+        await using var gateway = await StartGatewayAsync(config);
+        await using var sensors = await TestMqttClients.ConnectAsync(TestMqttClients.Options(broker, LoggerFactory), CancellationToken);
+
+        kafka.SetBrokerDown(1);
+
+        // Every publish completes (PUBACK) although Kafka is down: the gateway acknowledges from its buffer.
+        await PublishAsync(sensors, 0, ReadingsPerDevice);
+        kafka.SetBrokerUp(1);
+        var (_, readings) = await ReadUntilAsync(kafka, topic, Devices * ReadingsPerDevice);
+
+        foreach (var device in readings.GroupBy(r => r.GetProperty("d").GetString()))
+        {
+            Assert.Equal(Enumerable.Range(0, ReadingsPerDevice).Select(i => (long)i), device.Select(r => r.GetProperty("s").GetInt64()).Distinct());
+        }
+
+        gateway.Terminate();
+        await gateway.WaitForExitAsync(cancellationToken: CancellationToken);
+        Assert.Equal(0, gateway.ExitCode);
+    }
+
     private static async Task PublishAsync(MqttClient sensors, int firstSequence, int count)
     {
         var sends = new List<Task<MqttPublishResult>>();
