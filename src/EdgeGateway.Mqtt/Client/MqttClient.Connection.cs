@@ -21,8 +21,9 @@ public sealed partial class MqttClient
         try
         {
             connection = await MqttConnection.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
+            var firstPacket = connection.StartReading();
             await connection.SendAndFlushAsync(BuildConnect(cleanStart), timeout.Token).ConfigureAwait(false);
-            var answer = await connection.ReadPacketAsync(timeout.Token).ConfigureAwait(false);
+            var answer = await firstPacket.WaitAsync(timeout.Token).ConfigureAwait(false);
             connAck = answer as MqttConnAckPacket
                 ?? throw new MqttClientException(answer is null
                     ? $"The broker at {_options.Host}:{_options.Port} closed the connection before answering CONNECT."
@@ -85,7 +86,9 @@ public sealed partial class MqttClient
             ResendPending(connection, connAck.SessionPresent);
             _connection = connection;
         });
-        _ = Task.Run(() => ReadLoopAsync(connection, generation, lost), CancellationToken.None);
+
+        // On the connection's own thread, with blocking reads: no thread-pool hand-off per read (see MqttConnection).
+        connection.ContinueReading(() => ReadLoop(connection, generation, lost));
         if (keepAlive > TimeSpan.Zero)
         {
             _ = Task.Run(() => KeepAliveLoopAsync(connection, keepAlive), CancellationToken.None);
@@ -266,24 +269,35 @@ public sealed partial class MqttClient
         }
     }
 
-    private async Task ReadLoopAsync(MqttConnection connection, long generation, TaskCompletionSource lost)
+    /// <summary>The connection's read thread: reads and handles packets until the connection ends.</summary>
+    private void ReadLoop(MqttConnection connection, long generation, TaskCompletionSource lost)
     {
         Exception? failure = null;
         var aliases = new TopicAliasMap(_options.ProtocolVersion == MqttProtocolVersion.V500 ? _options.TopicAliasMaximum : (ushort)0);
+        var batch = new ReadBatch();
+
+        // What the packets of one read produced is handed on together just before the next blocking read:
+        // the consumer is woken once per read, not once per message.
+        Action handOn = () => HandOnReadBatch(connection, batch, wait: true);
         try
         {
             while (true)
             {
-                var packet = await connection.ReadPacketAsync(connection.Closing).ConfigureAwait(false);
+                var packet = connection.ReadPacket(handOn);
                 if (packet is null)
                 {
                     failure = new MqttClientException("The broker closed the connection.");
                     break;
                 }
 
-                if (!await HandleAsync(connection, generation, packet, aliases).ConfigureAwait(false))
+                if (!Handle(connection, generation, packet, aliases, batch))
                 {
                     break;
+                }
+
+                if (batch.IsFull)
+                {
+                    handOn();
                 }
             }
         }
@@ -297,11 +311,84 @@ public sealed partial class MqttClient
                 connection.TrySend(new MqttDisconnectPacket { ReasonCode = error.DisconnectReasonCode, ReasonString = error.Message });
             }
         }
-        catch (Exception error) when (error is OperationCanceledException or IOException or ObjectDisposedException or SocketException or InvalidOperationException)
+#pragma warning disable CA1031 // This thread's last word: anything unexpected ends the connection (and the client reconnects), never the process.
+        catch (Exception error)
+#pragma warning restore CA1031
         {
+            // The connection closed under the read, the broker went away, or a bug: the connection is lost.
             failure = error;
         }
 
+        // What was received before the end still goes to the consumer, if there is room (QoS 1/2 messages
+        // that do not fit come again after the reconnect).
+        HandOnReadBatch(connection, batch, wait: false);
+
+        // Nothing waits for this thread: closing blocks it only as long as the connection takes to close.
+        EndConnectionAsync(connection, failure, lost).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Completes the publishes acknowledged by the last read (on one pool thread, where their callers'
+    /// continuations run) and queues the messages it brought for the consumer.
+    /// </summary>
+    private void HandOnReadBatch(MqttConnection connection, ReadBatch batch, bool wait)
+    {
+        if (batch.Completions.Count > 0)
+        {
+            var completions = batch.Completions.ToArray();
+            batch.Completions.Clear();
+            CompleteOnThreadPool(completions);
+        }
+
+        try
+        {
+            foreach (var message in batch.Deliveries)
+            {
+                if (!_inbound.Writer.TryWrite(message))
+                {
+                    if (!wait)
+                    {
+                        break;
+                    }
+
+                    // The consumer is behind: this thread stops reading the socket, and TCP pushes back on the broker.
+                    _inbound.Writer.WriteAsync(message, connection.Closing).AsTask().GetAwaiter().GetResult();
+                }
+
+                if (_options.AcknowledgementMode == MqttAcknowledgementMode.Automatic && message.NeedsAcknowledgement && message.TryMarkAcknowledged())
+                {
+                    // Queued, not waited for: the write loop batches the acknowledgements.
+                    AcknowledgeQueued(message);
+                }
+            }
+        }
+        finally
+        {
+            batch.Deliveries.Clear();
+        }
+    }
+
+    private static void CompleteOnThreadPool((PendingPublish Publish, MqttPublishResult? Result, Exception? Error)[] completions) =>
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static items =>
+            {
+                foreach (var (publish, result, error) in items)
+                {
+                    if (result is not null)
+                    {
+                        publish.Completion.TrySetResult(result);
+                    }
+                    else
+                    {
+                        publish.Completion.TrySetException(error!);
+                    }
+                }
+            },
+            completions,
+            preferLocal: false);
+
+    private async Task EndConnectionAsync(MqttConnection connection, Exception? failure, TaskCompletionSource lost)
+    {
         if (Interlocked.CompareExchange(ref _connection, null, connection) == connection && !_lifetime.IsCancellationRequested)
         {
             Log(MqttLogLevel.Warning, MqttLogEvent.ConnectionLost, $"Lost the connection to {_options.Host}:{_options.Port}: {failure?.Message ?? "closed"}", failure);
@@ -323,7 +410,7 @@ public sealed partial class MqttClient
     }
 
     /// <summary>Handles one packet from the broker; false ends the connection.</summary>
-    private async ValueTask<bool> HandleAsync(MqttConnection connection, long generation, MqttPacket packet, TopicAliasMap aliases)
+    private bool Handle(MqttConnection connection, long generation, MqttPacket packet, TopicAliasMap aliases, ReadBatch batch)
     {
         switch (packet)
         {
@@ -333,19 +420,19 @@ public sealed partial class MqttClient
                     throw new MqttProtocolViolationException(aliasError);
                 }
 
-                await DeliverAsync(connection, generation, publish, topic).ConfigureAwait(false);
+                Deliver(connection, generation, publish, topic, batch);
                 return true;
 
             case MqttPubAckPacket pubAck:
-                CompletePublish(pubAck.PacketIdentifier, pubAck.ReasonCode, pubAck.ReasonString);
+                CompletePublish(pubAck.PacketIdentifier, pubAck.ReasonCode, pubAck.ReasonString, batch);
                 return true;
 
             case MqttPubRecPacket pubRec:
-                OnPubRec(connection, pubRec);
+                OnPubRec(connection, pubRec, batch);
                 return true;
 
             case MqttPubCompPacket pubComp:
-                CompletePublish(pubComp.PacketIdentifier, MqttPubAckReasonCode.Success, pubComp.ReasonString);
+                CompletePublish(pubComp.PacketIdentifier, MqttPubAckReasonCode.Success, pubComp.ReasonString, batch);
                 return true;
 
             case MqttPubRelPacket pubRel:
@@ -379,7 +466,7 @@ public sealed partial class MqttClient
         }
     }
 
-    private async ValueTask DeliverAsync(MqttConnection connection, long generation, MqttPublishPacket publish, string topic)
+    private void Deliver(MqttConnection connection, long generation, MqttPublishPacket publish, string topic, ReadBatch batch)
     {
         Counters.Received();
         if (publish.QoS == MqttQualityOfService.ExactlyOnce)
@@ -407,23 +494,14 @@ public sealed partial class MqttClient
                 $"The broker sent more than the Receive Maximum ({_options.ReceiveMaximum}) of unacknowledged messages; they are kept and counted");
         }
 
-        var manual = _options.AcknowledgementMode == MqttAcknowledgementMode.Manual && publish.QoS != MqttQualityOfService.AtMostOnce;
-        var message = new MqttReceivedMessage(this, publish, topic, generation, needsAcknowledgement: publish.QoS != MqttQualityOfService.AtMostOnce);
-
-        // Waiting here when the consumer is behind stops reading the socket: back-pressure to the broker.
-        await _inbound.Writer.WriteAsync(message, connection.Closing).ConfigureAwait(false);
-        if (!manual && message.NeedsAcknowledgement && message.TryMarkAcknowledged())
-        {
-            // Not waiting for the write keeps the read loop going; the writer batches the acknowledgements.
-            await AcknowledgeAsync(message, waitUntilWritten: false, CancellationToken.None).ConfigureAwait(false);
-        }
+        batch.Deliveries.Add(new MqttReceivedMessage(this, publish, topic, generation, needsAcknowledgement: publish.QoS != MqttQualityOfService.AtMostOnce));
     }
 
-    private void OnPubRec(MqttConnection connection, MqttPubRecPacket pubRec)
+    private void OnPubRec(MqttConnection connection, MqttPubRecPacket pubRec, ReadBatch batch)
     {
         if ((int)pubRec.ReasonCode >= 0x80)
         {
-            CompletePublish(pubRec.PacketIdentifier, (MqttPubAckReasonCode)(int)pubRec.ReasonCode, pubRec.ReasonString);
+            CompletePublish(pubRec.PacketIdentifier, (MqttPubAckReasonCode)(int)pubRec.ReasonCode, pubRec.ReasonString, batch);
             return;
         }
 
@@ -438,7 +516,8 @@ public sealed partial class MqttClient
         connection.TrySend(new MqttPubRelPacket { PacketIdentifier = pubRec.PacketIdentifier });
     }
 
-    private void CompletePublish(ushort identifier, MqttPubAckReasonCode reasonCode, string? reasonString)
+    /// <summary>Frees the publish's identifier and window slot now; its caller hears of it when the read batch is handed on.</summary>
+    private void CompletePublish(ushort identifier, MqttPubAckReasonCode reasonCode, string? reasonString, ReadBatch batch)
     {
         PendingPublish? pending;
         lock (_gate)
@@ -452,7 +531,7 @@ public sealed partial class MqttClient
         _identifiers.Return(identifier);
         _window.Release();
         Counters.Published();
-        pending.Completion.TrySetResult(new MqttPublishResult(identifier, reasonCode, reasonString));
+        batch.Completions.Add((pending, new MqttPublishResult(identifier, reasonCode, reasonString), null));
     }
 
     private void CompleteRequest(ushort identifier, MqttPacket answer)
@@ -491,11 +570,15 @@ public sealed partial class MqttClient
             _pendingPublishes.Clear();
         }
 
-        foreach (var (identifier, publish) in pending)
+        foreach (var (identifier, _) in pending)
         {
             _identifiers.Return(identifier);
             _window.Release();
-            publish.Completion.TrySetException(error);
+        }
+
+        if (pending.Count > 0)
+        {
+            CompleteOnThreadPool([.. pending.Select(p => (p.Publish, (MqttPublishResult?)null, (Exception?)error))]);
         }
     }
 
@@ -565,6 +648,16 @@ public sealed partial class MqttClient
         UserProperties = packet.UserProperties,
     };
 
-    private void Log(MqttLogLevel level, MqttLogEvent logEvent, string message, Exception? exception = null) =>
-        _logger?.Log(level, logEvent, message, exception);
+    private void Log(MqttLogLevel level, MqttLogEvent logEvent, string message, Exception? exception = null)
+    {
+        try
+        {
+            _logger?.Log(level, logEvent, message, exception);
+        }
+#pragma warning disable CA1031 // A logger that throws must not break the connection (it may run on the read thread).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
 }

@@ -272,7 +272,8 @@ public sealed partial class MqttClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(messages);
         var stale = 0;
-        TaskCompletionSource? last = null;
+        var acknowledgements = new List<MqttPacket>();
+        var connection = _connection;
         foreach (var message in messages)
         {
             if (!message.TryMarkAcknowledged())
@@ -280,10 +281,9 @@ public sealed partial class MqttClient : IAsyncDisposable
                 continue;
             }
 
-            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (TrySendAcknowledgement(message, written))
+            if (PrepareAcknowledgement(connection, message) is { } packet)
             {
-                last = written;
+                acknowledgements.Add(packet);
             }
             else
             {
@@ -291,56 +291,67 @@ public sealed partial class MqttClient : IAsyncDisposable
             }
         }
 
-        if (last is not null)
+        if (acknowledgements.Count == 0)
         {
-            try
-            {
-                await last.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (MqttNotConnectedException)
-            {
-                // The connection died before the write: the broker redelivers what it did not get.
-            }
+            return stale;
+        }
+
+        try
+        {
+            // Written on this thread when nothing else is being written: no hand-off to the write loop.
+            await connection!.WriteNowAsync(acknowledgements, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttNotConnectedException)
+        {
+            // The connection died before the write: the broker redelivers what it did not get.
         }
 
         return stale;
     }
 
-    internal async ValueTask<bool> AcknowledgeAsync(MqttReceivedMessage message, bool waitUntilWritten, CancellationToken cancellationToken)
-    {
-        var written = waitUntilWritten ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-        if (!TrySendAcknowledgement(message, written))
-        {
-            return false;
-        }
-
-        if (written is not null)
-        {
-            try
-            {
-                // Completes once the acknowledgement is written to the socket: a crash after this point
-                // cannot make the broker forget it (the kernel still sends what was written).
-                await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (MqttNotConnectedException)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private bool TrySendAcknowledgement(MqttReceivedMessage message, TaskCompletionSource? written)
+    internal async ValueTask<bool> AcknowledgeAsync(MqttReceivedMessage message, CancellationToken cancellationToken)
     {
         var connection = _connection;
+        if (PrepareAcknowledgement(connection, message) is not { } packet)
+        {
+            return false;
+        }
 
-        // Acknowledging on another connection than the one the message came on would confuse the
-        // broker's packet identifiers; the broker redelivers the message on the new connection instead.
-        if (connection is null || message.ConnectionGeneration != Interlocked.Read(ref _generation))
+        try
+        {
+            // Completes once the acknowledgement is written to the socket: a crash after this point
+            // cannot make the broker forget it (the kernel still sends what was written).
+            await connection!.WriteNowAsync([packet], cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (MqttNotConnectedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Automatic mode, on the read thread: queued for the write loop, which batches them.</summary>
+    private void AcknowledgeQueued(MqttReceivedMessage message)
+    {
+        var connection = _connection;
+        if (PrepareAcknowledgement(connection, message) is { } packet && !connection!.TrySend(packet))
         {
             Counters.StaleAcknowledgement();
-            return false;
+        }
+    }
+
+    /// <summary>
+    /// The PUBACK (PUBREC for QoS 2) for a message, counted as sent; null, counted as stale, when the
+    /// message came on another connection than <paramref name="connection"/> (the current one).
+    /// </summary>
+    private MqttPacket? PrepareAcknowledgement(MqttConnection? connection, MqttReceivedMessage message)
+    {
+        // Acknowledging on another connection than the one the message came on would confuse the
+        // broker's packet identifiers; the broker redelivers the message on the new connection instead.
+        if (connection is null || connection.IsClosing || message.ConnectionGeneration != Interlocked.Read(ref _generation))
+        {
+            Counters.StaleAcknowledgement();
+            return null;
         }
 
         MqttPacket ack;
@@ -358,15 +369,9 @@ public sealed partial class MqttClient : IAsyncDisposable
             ack = new MqttPubAckPacket { PacketIdentifier = message.PacketIdentifier };
         }
 
-        if (!connection.TrySend(ack, written))
-        {
-            Counters.StaleAcknowledgement();
-            return false;
-        }
-
         Interlocked.Decrement(ref _inboundUnacknowledged);
         Counters.Acknowledged();
-        return true;
+        return ack;
     }
 
     private void ThrowIfTooLarge(MqttPublishPacket packet, int maximumPacketSize)
@@ -429,6 +434,22 @@ public sealed partial class MqttClient : IAsyncDisposable
         /// <summary>QoS 2: PUBREC received, PUBREL sent, waiting for PUBCOMP.</summary>
         public bool Released { get; set; }
 
-        public TaskCompletionSource<MqttPublishResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>
+        /// Completed on a pool thread only (never on the read thread or a caller's), so continuations may
+        /// run inline: one work item completes all the publishes of a read, not one item per publish.
+        /// </summary>
+        public TaskCompletionSource<MqttPublishResult> Completion { get; } = new();
+    }
+
+    /// <summary>What the packets of one read produced, handed on together before the next blocking read.</summary>
+    private sealed class ReadBatch
+    {
+        private const int Limit = 256;
+
+        public List<MqttReceivedMessage> Deliveries { get; } = [];
+
+        public List<(PendingPublish Publish, MqttPublishResult? Result, Exception? Error)> Completions { get; } = [];
+
+        public bool IsFull => Deliveries.Count >= Limit || Completions.Count >= Limit;
     }
 }

@@ -63,7 +63,7 @@ public sealed class MqttReceivedMessage
             return ValueTask.FromResult(true);
         }
 
-        return _client.AcknowledgeAsync(this, waitUntilWritten: true, cancellationToken);
+        return _client.AcknowledgeAsync(this, cancellationToken);
     }
 
     /// <summary>Marks it acknowledged; false when it already was (acknowledging twice sends nothing).</summary>

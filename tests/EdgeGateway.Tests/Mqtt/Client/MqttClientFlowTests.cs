@@ -187,5 +187,83 @@ public sealed class MqttClientFlowTests : MqttClientTestBase
         await Assert.ThrowsAsync<ArgumentException>(() => client.PublishAsync("city/+/aq", "x", cancellationToken: CancellationToken));
         await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync("city/#/aq", MqttQualityOfService.AtLeastOnce, CancellationToken));
         Assert.Throws<ArgumentException>(() => new MqttClient(new MqttClientOptions { Host = "127.0.0.1", CleanStart = false }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MqttClient(new MqttClientOptions { Host = "127.0.0.1", ReadCoalescing = TimeSpan.FromMilliseconds(-1) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MqttClient(new MqttClientOptions { Host = "127.0.0.1", ReadCoalescing = TimeSpan.FromSeconds(2) }));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(20)]
+    public async Task A_stream_acknowledged_in_batches_arrives_complete_and_in_order_whatever_the_read_coalescing(int coalescingMilliseconds)
+    {
+        const int total = 3000;
+        const int window = 200;
+        var coalescing = TimeSpan.FromMilliseconds(coalescingMilliseconds);
+        var topic = UniqueTopic("stream");
+        var subscriber = await ConnectAsync(MqttProtocolVersion.V500, o => o with { ReadCoalescing = coalescing, ReceiveMaximum = window });
+        await subscriber.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, CancellationToken);
+        var publisher = await ConnectAsync(MqttProtocolVersion.V500, o => o with { ReadCoalescing = coalescing, MaximumInflight = window });
+
+        // Many publishes outstanding, issued in order (as a forwarding gateway would).
+        var publishing = Task.Run(
+            async () =>
+            {
+                var pending = new Queue<Task<MqttPublishResult>>();
+                var failed = 0;
+                for (var i = 0; i < total; i++)
+                {
+                    if (pending.Count == window)
+                    {
+                        failed += (await pending.Dequeue()).IsSuccess ? 0 : 1;
+                    }
+
+                    pending.Enqueue(publisher.PublishAsync(topic, $"m{i}", cancellationToken: CancellationToken));
+                }
+
+                foreach (var result in await Task.WhenAll(pending))
+                {
+                    failed += result.IsSuccess ? 0 : 1;
+                }
+
+                return failed;
+            },
+            CancellationToken);
+
+        // Consumed as the gateway does: whatever has arrived, acknowledged with one call after its commit.
+        var received = new List<string>(total);
+        while (received.Count < total)
+        {
+            var batch = new List<MqttReceivedMessage> { await ReceiveAsync(subscriber) };
+            while (batch.Count < window && subscriber.Messages.TryRead(out var more))
+            {
+                batch.Add(more);
+            }
+
+            Assert.Equal(0, await subscriber.AcknowledgeAsync(batch, CancellationToken));
+            received.AddRange(batch.Select(Text));
+        }
+
+        Assert.Equal(0, await Eventually.WithinAsync(publishing, "the publishes to complete"));
+        Assert.Equal(Enumerable.Range(0, total).Select(i => $"m{i}"), received);
+        Assert.Equal(total, subscriber.Counters.MessagesAcknowledged);
+        Assert.Equal(0, publisher.PendingPublishCount);
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_read_buffer_arrives_intact()
+    {
+        var topic = UniqueTopic("large");
+        var client = await ConnectAsync(MqttProtocolVersion.V500);
+        await client.SubscribeAsync(topic, MqttQualityOfService.AtLeastOnce, CancellationToken);
+        var payload = new byte[300_000];
+        new Random(7).NextBytes(payload);
+
+        await client.PublishAsync(new MqttApplicationMessage { Topic = topic, Payload = payload }, CancellationToken);
+        await client.PublishAsync(topic, "after", cancellationToken: CancellationToken);
+        var received = await ReceiveAsync(client, 2);
+
+        Assert.Equal(payload, received[0].Payload.ToArray());
+        Assert.Equal("after", Text(received[1]));
     }
 }
