@@ -283,7 +283,8 @@ cat <<EOF
   has acknowledged the last message; MqttClient CPU: Process.TotalProcessorTime from the first to the last message
   (JIT warm-up included), and "after warm-up" from message $((COUNT / 5)) on.
 - MqttBench runs with ThreadPoolSpinCount=0 (no idle spinning in the thread pool), as the gateway should; the
-  "default TP spin" row runs it with .NET's default (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$DEFAULT_SPIN_LIMIT).
+  "default pool spinning" row runs it with .NET's default (DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=$DEFAULT_SPIN_LIMIT).
+- Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the box slows every figure).
 - Raw results (variant qos run rate sub_us pub_us broker_us sub_us_after_warm_up complete):
 EOF
 sed 's/^/    /' "$RESULTS"
