@@ -7,6 +7,7 @@ using Xunit;
 
 namespace EdgeGateway.Tests.Kafka;
 
+[Collection(KafkaBrokerOutages.Name)]
 public sealed class MockKafkaClusterTests
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;

@@ -15,6 +15,7 @@ namespace EdgeGateway.Tests.Pipeline;
 /// The whole gateway as a process: readings published over MQTT (QoS 1) come out of Kafka as MCP
 /// batches, each with its device's context, every one of them, in per-device order.
 /// </summary>
+[Collection(KafkaBrokerOutages.Name)]
 public sealed class EndToEndTests : LoggedTest
 {
     private const int Devices = 20;
