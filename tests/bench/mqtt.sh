@@ -276,8 +276,8 @@ done
 cat <<EOF
 
 - The baseline is the tools as the issue names them: mosquitto_pub -l -q Q / mosquitto_sub -q Q -C N, which speak
-  MQTT 3.1.1, where mosquitto_pub keeps at most 20 QoS 1 messages in flight. With -V 5 it takes the broker's
-  Receive Maximum (1000 here) instead: the "-V 5" row. MqttClient speaks 5.0 (the gateway's default).
+  MQTT 3.1.1 (mosquitto_pub keeps libmosquitto's in-flight window of 20). With -V 5 the window comes from the
+  broker's Receive Maximum (1000 here): the "-V 5" row. MqttClient speaks 5.0 (the gateway's default).
 - CLI rate: from starting mosquitto_pub until mosquitto_sub has all messages; CLI CPU: the whole process.
 - MqttClient rate: from the publisher's first PublishAsync (after .NET start-up and CONNECT) until the subscriber
   has acknowledged the last message; MqttClient CPU: Process.TotalProcessorTime from the first to the last message
