@@ -141,7 +141,7 @@ public sealed partial class MqttClient
 
             // Without a session the broker never saw it (or forgot it): send it again as a publish.
             publish.Released = false;
-            publish.Packet = CopyWithDup(publish.Packet, dup: sessionPresent);
+            publish.Packet = ToPacket(publish.Message, publish.Packet.PacketIdentifier, dup: sessionPresent);
             connection.TrySend(publish.Packet);
         }
     }
@@ -630,22 +630,6 @@ public sealed partial class MqttClient
         ResponseTopic = message.ResponseTopic,
         CorrelationData = message.CorrelationData,
         UserProperties = message.UserProperties,
-    };
-
-    private static MqttPublishPacket CopyWithDup(MqttPublishPacket packet, bool dup) => new()
-    {
-        TopicName = packet.TopicName,
-        Payload = packet.Payload,
-        QoS = packet.QoS,
-        Retain = packet.Retain,
-        Dup = dup,
-        PacketIdentifier = packet.PacketIdentifier,
-        ContentType = packet.ContentType,
-        PayloadFormatIndicator = packet.PayloadFormatIndicator,
-        MessageExpiryInterval = packet.MessageExpiryInterval,
-        ResponseTopic = packet.ResponseTopic,
-        CorrelationData = packet.CorrelationData,
-        UserProperties = packet.UserProperties,
     };
 
     private void Log(MqttLogLevel level, MqttLogEvent logEvent, string message, Exception? exception = null)

@@ -216,7 +216,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             {
                 // Runs under the window's lock, in call order: identifiers and sends follow the order of the calls.
                 var identifier = _identifiers.Rent();
-                pending = new PendingPublish(ToPacket(message, identifier, dup: false), Interlocked.Increment(ref _publishSequence));
+                pending = new PendingPublish(message, ToPacket(message, identifier, dup: false), Interlocked.Increment(ref _publishSequence));
                 lock (_gate)
                 {
                     _pendingPublishes.Add(identifier, pending);
@@ -425,8 +425,10 @@ public sealed partial class MqttClient : IAsyncDisposable
         ConnectionStateChanged?.Invoke(this, change);
     }
 
-    private sealed class PendingPublish(MqttPublishPacket packet, long sequence)
+    private sealed class PendingPublish(MqttApplicationMessage message, MqttPublishPacket packet, long sequence)
     {
+        public MqttApplicationMessage Message { get; } = message;
+
         public MqttPublishPacket Packet { get; set; } = packet;
 
         public long Sequence { get; } = sequence;

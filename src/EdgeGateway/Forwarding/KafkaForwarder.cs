@@ -62,7 +62,12 @@ public sealed partial class KafkaForwarder : BackgroundService
                 continue;
             }
 
-            rows = [.. rows.Where(r => batchRows.Any(b => b.BufferSequence == r.Sequence))];
+            if (batchRows.Count < rows.Count)
+            {
+                // Corrupt rows were dead-lettered and released: keep the rest aligned with batchRows.
+                var kept = batchRows.Select(b => b.BufferSequence).ToHashSet();
+                rows = [.. rows.Where(r => kept.Contains(r.Sequence))];
+            }
             var assembled = await _assembler.AssembleAsync(batchRows, stoppingToken);
             var used = rows.Take(assembled.RowsUsed).Select(r => r.Sequence).ToList();
             var rest = rows.Skip(assembled.RowsUsed).Select(r => r.Sequence).ToList();

@@ -23,6 +23,10 @@ public sealed class McpBatchEncoder
     public const string ContentType = "application/json";
 
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = true };
+
+    // Computed once: the flags and their wire names, rather than per reading.
+    private static readonly (ReadingQuality Flag, string Name)[] QualityNames =
+        [.. Enum.GetValues<ReadingQuality>().Where(f => f != ReadingQuality.None).Select(f => (f, Configuration.KebabCaseEnumConverter.ToKebabCase(f.ToString())))];
     private readonly string _toolName;
     private readonly string _clientVersion;
 
@@ -134,11 +138,11 @@ public sealed class McpBatchEncoder
         if (reading.Quality != ReadingQuality.None)
         {
             json.WriteStartArray("q"u8);
-            foreach (var flag in Enum.GetValues<ReadingQuality>())
+            foreach (var (flag, name) in QualityNames)
             {
-                if (flag != ReadingQuality.None && reading.Quality.HasFlag(flag))
+                if ((reading.Quality & flag) != 0)
                 {
-                    json.WriteStringValue(Configuration.KebabCaseEnumConverter.ToKebabCase(flag.ToString()));
+                    json.WriteStringValue(name);
                 }
             }
 

@@ -127,9 +127,11 @@ public sealed partial class MqttSource : BackgroundService
 
     private (TopicTemplate Template, IPayloadDecoder Decoder) Match(string topic)
     {
+        // Runs for every message: the span overload matches without allocating.
+        Span<Range> values = stackalloc Range[TopicTemplate.MaxVariables];
         foreach (var (_, template, decoder) in _subscriptions)
         {
-            if (template.TryMatch(topic, out _))
+            if (template.TryMatch(topic, values))
             {
                 return (template, decoder);
             }
