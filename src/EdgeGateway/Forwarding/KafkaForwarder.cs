@@ -22,6 +22,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     private readonly KafkaRecordProducer _producer;
     private readonly KafkaOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly ForwardingPacer _pacer;
     private readonly ILogger _logger;
     private long _batchesSent;
 
@@ -35,6 +36,7 @@ public sealed partial class KafkaForwarder : BackgroundService
         _options = options.Value;
         _encoder = new McpBatchEncoder(_options.ToolName, ThisAssembly.Version);
         _timeProvider = timeProvider;
+        _pacer = new ForwardingPacer(_options.MaxReadingsPerSecond, timeProvider);
         _logger = logger;
     }
 
@@ -46,9 +48,12 @@ public sealed partial class KafkaForwarder : BackgroundService
     {
         _producer.WarmUp(_options.Topic, TimeSpan.FromSeconds(2));
         var retryDelay = TimeSpan.FromMilliseconds(100);
-        var maxReadings = _options.BatchMaxReadings;
+        // Under a rate limit no batch carries more than a second's worth, so pacing stays smooth.
+        var batchLimit = _pacer.IsLimited ? Math.Min(_options.BatchMaxReadings, _options.MaxReadingsPerSecond) : _options.BatchMaxReadings;
+        var maxReadings = batchLimit;
         while (!stoppingToken.IsCancellationRequested)
         {
+            await _pacer.WaitAsync(stoppingToken);
             var rows = await _buffer.ReadBatchAsync(maxReadings, _options.BatchMaxSize.Bytes / 2, stoppingToken);
             if (rows.Count == 0)
             {
@@ -83,8 +88,9 @@ public sealed partial class KafkaForwarder : BackgroundService
                 case KafkaDeliveryStatus.Delivered:
                     await _buffer.ReleaseAsync(used, stoppingToken);
                     Interlocked.Increment(ref _batchesSent);
+                    _pacer.Sent(used.Count);
                     retryDelay = TimeSpan.FromMilliseconds(100);
-                    maxReadings = _options.BatchMaxReadings;
+                    maxReadings = batchLimit;
                     break;
 
                 case KafkaDeliveryStatus.Rejected when used.Count > 1:
@@ -101,7 +107,7 @@ public sealed partial class KafkaForwarder : BackgroundService
                         new DeadLetterEntry(DeadLetterReasons.RejectedBatch, outcome.Error, "kafka", _options.Topic, record.Key, record.Value, _timeProvider.GetUtcNow()),
                         stoppingToken);
                     await _buffer.ReleaseAsync(used, stoppingToken);
-                    maxReadings = _options.BatchMaxReadings;
+                    maxReadings = batchLimit;
                     break;
 
                 default:

@@ -10,8 +10,10 @@ public sealed class KafkaOptions : IValidatableObject
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Kafka";
 
-    /// <summary>Comma-separated <c>host:port</c> list of brokers. Required: there is no sensible default.</summary>
-    [Required]
+    /// <summary>
+    /// Comma-separated <c>host:port</c> list of brokers. Empty: the gateway starts an embedded, in-memory
+    /// mock cluster and warns that it is not durable (for try-outs only).
+    /// </summary>
     public string BootstrapServers { get; set; } = string.Empty;
 
     /// <summary>The topic batches are produced to.</summary>
@@ -38,6 +40,14 @@ public sealed class KafkaOptions : IValidatableObject
     /// <summary>How long to wait for more readings before sending a batch that is not full.</summary>
     [DurationRange("0ms", "1m")]
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// The most readings per second the forwarder sends, averaged over batches; 0 = as fast as the
+    /// brokers take them. Set it to keep a backlog that builds up during an outage from saturating a
+    /// metered uplink when the brokers return; live readings keep flowing into the buffer meanwhile.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxReadingsPerSecond { get; set; }
 
     /// <summary>Compression of produced records.</summary>
     public KafkaCompression Compression { get; set; } = KafkaCompression.Lz4;

@@ -17,12 +17,13 @@ internal sealed partial class StartupReport(
     IOptions<MqttBrokerOptions> mqtt,
     IOptions<BufferOptions> buffer,
     IOptions<KafkaOptions> kafka,
+    KafkaEndpoint kafkaEndpoint,
     ILogger<StartupReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         LogStarted(logger, gateway.Value.EffectiveId, ThisAssembly.Version);
-        LogSettings(logger, mqtt.Value.Host, mqtt.Value.Port, buffer.Value.Path, buffer.Value.FullPolicy, kafka.Value.BootstrapServers, kafka.Value.Topic);
+        LogSettings(logger, mqtt.Value.Host, mqtt.Value.Port, buffer.Value.Path, buffer.Value.FullPolicy, kafkaEndpoint.IsEmbedded ? $"embedded {kafkaEndpoint.BootstrapServers}" : kafkaEndpoint.BootstrapServers, kafka.Value.Topic);
         LogReady(logger);
         return Task.CompletedTask;
     }

@@ -42,6 +42,7 @@ public static class PipelineServiceCollectionExtensions
             provider.GetRequiredService<DeviceRegistry>(),
             provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId,
             provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<KafkaEndpoint>();
         services.TryAddSingleton(provider =>
         {
             var kafka = provider.GetRequiredService<IOptions<KafkaOptions>>().Value;
@@ -49,7 +50,7 @@ public static class PipelineServiceCollectionExtensions
             return new KafkaRecordProducer(
                 new KafkaProducerSettings
                 {
-                    BootstrapServers = kafka.BootstrapServers,
+                    BootstrapServers = provider.GetRequiredService<KafkaEndpoint>().BootstrapServers,
                     Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",

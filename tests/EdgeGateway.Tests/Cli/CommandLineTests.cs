@@ -36,7 +36,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{ "Kafka": { } }""", "Kafka:BootstrapServers: is required")]
+    [InlineData("""{ "Mqtt": { "Subscriptions": [ { "QoS": 1, "Decoder": { "Kind": "number", "Number": { "Metric": "t" } } } ] } }""", "Mqtt:Subscriptions:0:Topic: is required")]
     [InlineData("""{ "Mqtt": { "Port": "abc" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 'abc' is not a whole number")]
     [InlineData("""{ "Mqtt": { "Port": 70000 }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 70000 is out of range")]
     [InlineData("""{ "Buffer": { "FullPolicy": "yolo" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Buffer:FullPolicy: 'yolo' is not one of: block, drop-oldest, reject-new")]

@@ -70,10 +70,18 @@ public sealed class GatewayConfigurationTests : IDisposable
     [Fact]
     public void A_missing_required_key_is_named()
     {
-        var error = Single(Invalid("""{ "Kafka": { "Topic": "t" } }"""));
+        var error = Single(Invalid("""{ "Mqtt": { "Subscriptions": [ { "QoS": 1, "Decoder": { "Kind": "number", "Number": { "Metric": "t" } } } ] } }"""));
 
-        Assert.Equal("Kafka:BootstrapServers", error.Key);
+        Assert.Equal("Mqtt:Subscriptions:0:Topic", error.Key);
         Assert.Equal("is required", error.Problem);
+    }
+
+    [Fact]
+    public void Without_bootstrap_servers_the_configuration_is_valid_for_the_embedded_cluster()
+    {
+        var configuration = GatewayConfiguration.Load(Write("""{ "Kafka": { "Topic": "t" } }"""), NoEnvironment);
+
+        Assert.Equal(string.Empty, configuration.Kafka.BootstrapServers);
     }
 
     [Fact]
@@ -145,7 +153,7 @@ public sealed class GatewayConfigurationTests : IDisposable
         var error = Invalid("""{ "Mqtt": { "Port": "x" }, "Buffer": { "FullPolicy": "never" }, "Kafka": { "BatchMaxReadings": -1 } }""");
 
         Assert.Equal(
-            ["Mqtt:Port", "Buffer:FullPolicy", "Kafka:BootstrapServers", "Kafka:BatchMaxReadings"],
+            ["Mqtt:Port", "Buffer:FullPolicy", "Kafka:BatchMaxReadings"],
             error.Errors.Select(e => e.Key).ToArray());
     }
 
