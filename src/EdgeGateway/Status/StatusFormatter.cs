@@ -41,7 +41,9 @@ public static class StatusFormatter
 
         var mqtt = status.Sources.Mqtt;
         text.AppendLine();
-        Header(text, "mqtt", $"{State(mqtt.State)}: {mqtt.Broker} (client {mqtt.ClientId}, {Count(mqtt.Subscriptions, "subscription")}), since {Time(mqtt.StateSince)}");
+        Header(text, "mqtt", mqtt.State == LinkState.Off
+            ? $"off: no subscriptions configured (Mqtt:Subscriptions), broker {mqtt.Broker} not used"
+            : $"{State(mqtt.State)}: {mqtt.Broker} (client {mqtt.ClientId}, {Count(mqtt.Subscriptions, "subscription")}), since {Time(mqtt.StateSince)}");
         Line(text, "received", Count(mqtt.Received, "message"));
         Line(text, "acknowledged", Count(mqtt.Acknowledged, "message"));
         Line(text, "connections", $"{Number(mqtt.Connects)} made, {Number(mqtt.ConnectionsLost)} lost");

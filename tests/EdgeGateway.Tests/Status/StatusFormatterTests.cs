@@ -56,6 +56,17 @@ public sealed class StatusFormatterTests
     }
 
     [Fact]
+    public void An_MQTT_source_without_subscriptions_reads_off()
+    {
+        var stats = new FakeStatistics(_time);
+        stats.Mqtt = stats.Mqtt with { State = EdgeGateway.Sources.MqttSourceState.Off, Subscriptions = 0 };
+
+        var text = StatusFormatter.Format(stats.Collector().Collect(), _time.GetUtcNow());
+
+        Assert.Contains("mqtt             off: no subscriptions configured (Mqtt:Subscriptions), broker 127.0.0.1:1883 not used\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_snapshot_older_than_three_intervals_is_stale_and_says_so()
     {
         var status = new FakeStatistics(_time).Collector(TimeSpan.FromSeconds(2)).Collect();
