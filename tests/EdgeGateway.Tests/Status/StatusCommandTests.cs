@@ -152,4 +152,19 @@ public sealed class StatusCommandTests : IDisposable
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
         Assert.Contains($"no status file at {missing}", result.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Help_documents_the_options_and_exit_codes()
+    {
+        var result = await DotNetPrograms.RunGatewayAsync(["status", "--help"], cancellationToken: Token);
+
+        // Help wraps to the terminal's width: compare with the whitespace collapsed.
+        var help = string.Join(' ', result.StandardOutput.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("--config <FILE>", help, StringComparison.Ordinal);
+        Assert.Contains("--file <PATH>", help, StringComparison.Ordinal);
+        Assert.Contains("--json", help, StringComparison.Ordinal);
+        Assert.Contains("Exit codes: 0 running (snapshot fresh); 1 not running:", help, StringComparison.Ordinal);
+        Assert.Contains("2 invalid configuration or command line", help, StringComparison.Ordinal);
+    }
 }
