@@ -65,9 +65,9 @@ public sealed partial class StatusFileWriter : BackgroundService
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            var json = JsonSerializer.SerializeToUtf8Bytes(_collector.Collect(state), StatusJsonContext.Default.GatewayStatus);
             try
             {
+                var json = JsonSerializer.SerializeToUtf8Bytes(_collector.Collect(state), StatusJsonContext.Default.GatewayStatus);
                 if (!_directoryChecked)
                 {
                     Directory.CreateDirectory(_directory);
@@ -77,7 +77,9 @@ public sealed partial class StatusFileWriter : BackgroundService
                 await File.WriteAllBytesAsync(_temporaryPath, json, cancellationToken);
                 File.Move(_temporaryPath, FilePath, overwrite: true);
             }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+#pragma warning disable CA1031 // The status is not critical: whatever fails here is logged and must not stop the gateway.
+            catch (Exception error) when (error is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 Failed(error);
                 return false;
