@@ -37,6 +37,7 @@ if [ "${1:-}" = "--follow" ]; then
 fi
 
 log "starting the gateway (log: deploy/out/demo/gateway.log)"
+rm -f "$out/status.json"
 "${gateway[@]}" run --config "$config" >"$out/gateway.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
@@ -47,10 +48,20 @@ done
 grep -q "Gateway ready" "$out/gateway.log" || { kill "$pid"; cat "$out/gateway.log"; die "the gateway did not become ready in 60 s"; }
 cat "$out/gateway.log"
 
+log "edge-gateway status (the gateway writes deploy/out/demo/status.json every 2 s)"
+for _ in $(seq 1 100); do
+  [ -s "$out/status.json" ] && break
+  sleep 0.1
+done
+"${gateway[@]}" status --config "$config" || { kill "$pid"; die "edge-gateway status failed"; }
+
 log "stopping it with SIGTERM"
 kill -TERM "$pid"
 code=0
 wait "$pid" || code=$?
 tail -n 2 "$out/gateway.log"
 [ "$code" -eq 0 ] || die "the gateway exited with code $code"
+status_code=0
+"${gateway[@]}" status --config "$config" >/dev/null 2>&1 || status_code=$?
+[ "$status_code" -eq 1 ] || die "edge-gateway status should exit 1 once the gateway stopped, not $status_code"
 log "demo finished: the gateway started on the demo configuration and stopped cleanly"

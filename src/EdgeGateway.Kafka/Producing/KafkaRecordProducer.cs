@@ -58,16 +58,19 @@ public sealed class KafkaRecordProducer : IDisposable
     /// Fetches metadata for <paramref name="topic"/> now: the first produce to a topic otherwise waits
     /// for librdkafka's next metadata refresh (about a second).
     /// </summary>
-    public void WarmUp(string topic, TimeSpan timeout)
+    /// <returns>True when a broker answered within <paramref name="timeout"/>; false when none did (the producer keeps trying by itself).</returns>
+    public bool WarmUp(string topic, TimeSpan timeout)
     {
         using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
         try
         {
             admin.GetMetadata(topic, timeout);
+            return true;
         }
         catch (KafkaException)
         {
             // Brokers not reachable yet: the producer connects by itself later.
+            return false;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hosting;
+using EdgeGateway.Status;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeGateway.Cli;
 
 /// <summary>
-/// The <c>edge-gateway</c> command line: <c>run</c>, <c>config validate FILE</c>, <c>--version</c>.
+/// The <c>edge-gateway</c> command line: <c>run</c>, <c>status</c>, <c>config validate FILE</c>, <c>--version</c>.
 /// Configuration problems print one line per key to standard error and exit with code 2.
 /// </summary>
 public static class GatewayCommandLine
@@ -56,8 +57,46 @@ public static class GatewayCommandLine
         return new RootCommand("EdgeGateway: reads city sensors over MQTT, serial and GPIO, buffers every reading durably, forwards context-enriched batches to Kafka.")
         {
             run,
+            BuildStatus(output, error),
             config,
         };
+    }
+
+    private static Command BuildStatus(TextWriter output, TextWriter error)
+    {
+        var configOption = new Option<string?>("--config", "-c")
+        {
+            Description = $"The gateway's configuration file, to find the status file (Gateway:StatusFile, or status.json next to Buffer:Path). Default: {GatewayConfiguration.DefaultPath} if it exists, else the built-in defaults.",
+            HelpName = "FILE",
+        };
+        var fileOption = new Option<string?>("--file", "-f")
+        {
+            Description = "Read this status file instead of finding it from the configuration.",
+            HelpName = "PATH",
+        };
+        var jsonOption = new Option<bool>("--json")
+        {
+            Description = "Print the snapshot as JSON (the file as the gateway wrote it) instead of the summary.",
+        };
+        var status = new Command(
+            "status",
+            "Print the running gateway's state and counters, read from the status file it writes every Gateway:StatusInterval. "
+            + "Exit codes: 0 running (snapshot fresh); 1 not running: no status file, a file that cannot be read, "
+            + $"a snapshot older than {StatusFormatter.StaleAfterIntervals} intervals (stuck or killed), or one written at shutdown; 2 invalid configuration or command line.")
+        {
+            configOption,
+            fileOption,
+            jsonOption,
+        };
+        status.SetAction((parse, cancellationToken) => StatusCommand.RunAsync(
+            parse.GetValue(fileOption),
+            parse.GetValue(configOption),
+            parse.GetValue(jsonOption),
+            output,
+            error,
+            TimeProvider.System,
+            cancellationToken));
+        return status;
     }
 
     private static async Task<int> ValidateAsync(string path, TextWriter output, TextWriter error)
@@ -118,7 +157,8 @@ public static class GatewayCommandLine
         return ExitCodes.Success;
     }
 
-    private static async Task WriteProblemAsync(TextWriter error, ConfigurationException problem)
+    /// <summary>Prints a configuration problem: one line, or one line per key.</summary>
+    internal static async Task WriteProblemAsync(TextWriter error, ConfigurationException problem)
     {
         if (problem.Errors.Count == 0)
         {

@@ -21,18 +21,43 @@ public sealed partial class KafkaForwarder : BackgroundService
     private readonly McpBatchEncoder _encoder;
     private readonly KafkaRecordProducer _producer;
     private readonly KafkaOptions _options;
+    private readonly KafkaConnectionTracker _connection;
     private readonly TimeProvider _timeProvider;
     private readonly ForwardingPacer _pacer;
+    private readonly string _bootstrapServers;
     private readonly ILogger _logger;
     private long _batchesSent;
+    private long _readingsForwarded;
+    private long _batchesSplit;
+    private long _readingsRejected;
+    private long _deliveryRetries;
 
     /// <summary>Creates the forwarder.</summary>
-    public KafkaForwarder(ReadingBuffer buffer, BatchAssembler assembler, KafkaRecordProducer producer, IOptions<KafkaOptions> options, TimeProvider timeProvider, ILogger<KafkaForwarder> logger)
+    /// <param name="buffer">Where the readings come from.</param>
+    /// <param name="assembler">Builds the batches.</param>
+    /// <param name="producer">The Kafka producer.</param>
+    /// <param name="options">The <c>Kafka</c> options.</param>
+    /// <param name="endpoint">Where the brokers are (configured, or the embedded cluster).</param>
+    /// <param name="connection">Where delivery outcomes are reported, for the gateway's status (shared with the producer's error callback).</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The forwarder's log.</param>
+    public KafkaForwarder(
+        ReadingBuffer buffer,
+        BatchAssembler assembler,
+        KafkaRecordProducer producer,
+        IOptions<KafkaOptions> options,
+        KafkaEndpoint endpoint,
+        KafkaConnectionTracker connection,
+        TimeProvider timeProvider,
+        ILogger<KafkaForwarder> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(endpoint);
         _buffer = buffer;
+        _bootstrapServers = endpoint.IsEmbedded ? $"{endpoint.BootstrapServers} (embedded, not durable)" : endpoint.BootstrapServers;
         _assembler = assembler;
         _producer = producer;
+        _connection = connection;
         _options = options.Value;
         _encoder = new McpBatchEncoder(_options.ToolName, ThisAssembly.Version);
         _timeProvider = timeProvider;
@@ -43,10 +68,27 @@ public sealed partial class KafkaForwarder : BackgroundService
     /// <summary>Batches the brokers acknowledged.</summary>
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
 
+    /// <summary>A snapshot of the counters (since the gateway started) and of the link to Kafka.</summary>
+    public KafkaForwarderStatistics GetStatistics() => new()
+    {
+        BootstrapServers = _bootstrapServers,
+        Topic = _options.Topic,
+        Connection = _connection.GetSnapshot(),
+        BatchesSent = BatchesSent,
+        ReadingsForwarded = Interlocked.Read(ref _readingsForwarded),
+        BatchesSplit = Interlocked.Read(ref _batchesSplit),
+        ReadingsRejected = Interlocked.Read(ref _readingsRejected),
+        DeliveryRetries = Interlocked.Read(ref _deliveryRetries),
+    };
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _producer.WarmUp(_options.Topic, TimeSpan.FromSeconds(2));
+        if (_producer.WarmUp(_options.Topic, TimeSpan.FromSeconds(2)))
+        {
+            _connection.OnBrokerAnswered();
+        }
+
         var retryDelay = TimeSpan.FromMilliseconds(100);
         // Under a rate limit no batch carries more than a second's worth, so pacing stays smooth.
         var batchLimit = _pacer.IsLimited ? Math.Min(_options.BatchMaxReadings, _options.MaxReadingsPerSecond) : _options.BatchMaxReadings;
@@ -86,7 +128,9 @@ public sealed partial class KafkaForwarder : BackgroundService
             switch (outcome.Status)
             {
                 case KafkaDeliveryStatus.Delivered:
+                    _connection.OnDelivered();
                     await _buffer.ReleaseAsync(used, stoppingToken);
+                    Interlocked.Add(ref _readingsForwarded, used.Count);
                     Interlocked.Increment(ref _batchesSent);
                     _pacer.Sent(used.Count);
                     retryDelay = TimeSpan.FromMilliseconds(100);
@@ -96,6 +140,8 @@ public sealed partial class KafkaForwarder : BackgroundService
                 case KafkaDeliveryStatus.Rejected when used.Count > 1:
                     // Refused for good (too large?): try again with half as many readings.
                     LogSplitting(_logger, used.Count, outcome.Error ?? string.Empty);
+                    _connection.OnDeliveryFailed(outcome.Error ?? string.Empty);
+                    Interlocked.Increment(ref _batchesSplit);
                     await _buffer.ReturnAsync(used, stoppingToken);
                     maxReadings = Math.Max(1, used.Count / 2);
                     break;
@@ -103,15 +149,19 @@ public sealed partial class KafkaForwarder : BackgroundService
                 case KafkaDeliveryStatus.Rejected:
                     // A single reading Kafka will never take: dead-letter it rather than retry forever.
                     LogRejected(_logger, outcome.Error ?? string.Empty);
+                    _connection.OnDeliveryFailed(outcome.Error ?? string.Empty);
                     await _buffer.AddDeadLetterAsync(
                         new DeadLetterEntry(DeadLetterReasons.RejectedBatch, outcome.Error, "kafka", _options.Topic, record.Key, record.Value, _timeProvider.GetUtcNow()),
                         stoppingToken);
                     await _buffer.ReleaseAsync(used, stoppingToken);
+                    Interlocked.Add(ref _readingsRejected, used.Count);
                     maxReadings = batchLimit;
                     break;
 
                 default:
                     LogRetrying(_logger, outcome.Error ?? string.Empty, retryDelay.TotalMilliseconds);
+                    _connection.OnDeliveryFailed(outcome.Error ?? string.Empty);
+                    Interlocked.Increment(ref _deliveryRetries);
                     await _buffer.ReturnAsync(used, stoppingToken);
                     await Task.Delay(retryDelay, _timeProvider, stoppingToken);
                     retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
@@ -157,4 +207,32 @@ public sealed partial class KafkaForwarder : BackgroundService
 
     [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "Kafka delivery failed ({Error}); the readings stay buffered, retrying in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, string error, double delayMs);
+}
+
+/// <summary>The forwarder's counters since the gateway started, and the link to Kafka, from <see cref="KafkaForwarder.GetStatistics"/>.</summary>
+public sealed record KafkaForwarderStatistics
+{
+    /// <summary>The brokers the producer bootstraps from.</summary>
+    public required string BootstrapServers { get; init; }
+
+    /// <summary>The topic batches go to.</summary>
+    public required string Topic { get; init; }
+
+    /// <summary>The link to Kafka.</summary>
+    public required KafkaConnectionSnapshot Connection { get; init; }
+
+    /// <summary>Batches the brokers acknowledged.</summary>
+    public required long BatchesSent { get; init; }
+
+    /// <summary>Readings in those batches (their buffer rows were released).</summary>
+    public required long ReadingsForwarded { get; init; }
+
+    /// <summary>Batches Kafka refused for good and that were split in half to try again.</summary>
+    public required long BatchesSplit { get; init; }
+
+    /// <summary>Single readings Kafka refused for good; they went to the dead letters.</summary>
+    public required long ReadingsRejected { get; init; }
+
+    /// <summary>Deliveries that failed for now (brokers unreachable, timeouts) and were retried.</summary>
+    public required long DeliveryRetries { get; init; }
 }

@@ -40,6 +40,9 @@ public static class GatewayHost
         builder.Services.AddGatewayOptions(builder.Configuration);
         builder.Services.AddCriticalFailureTracking();
         builder.Services.AddHostedService<StartupReport>();
+
+        // Before the pipeline: services stop in reverse order, so the last status snapshot is final.
+        builder.Services.AddGatewayStatus();
         builder.Services.AddDeviceContext();
         builder.Services.AddIngestPipeline();
         return builder.Build();

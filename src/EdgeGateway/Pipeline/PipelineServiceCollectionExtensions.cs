@@ -43,10 +43,12 @@ public static class PipelineServiceCollectionExtensions
             provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId,
             provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<KafkaEndpoint>();
+        services.TryAddSingleton<KafkaConnectionTracker>();
         services.TryAddSingleton(provider =>
         {
             var kafka = provider.GetRequiredService<IOptions<KafkaOptions>>().Value;
             var logger = provider.GetRequiredService<ILogger<KafkaRecordProducer>>();
+            var connection = provider.GetRequiredService<KafkaConnectionTracker>();
             return new KafkaRecordProducer(
                 new KafkaProducerSettings
                 {
@@ -55,10 +57,18 @@ public static class PipelineServiceCollectionExtensions
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
                 },
-                (error, fatal) => KafkaLog.ClientError(logger, error, fatal));
+                (error, fatal) =>
+                {
+                    connection.OnClientError(error, fatal);
+                    KafkaLog.ClientError(logger, error, fatal);
+                });
         });
-        services.AddHostedService<KafkaForwarder>();
-        services.AddHostedService<MqttSource>();
+
+        // Singletons run as hosted services, so the gateway's status can ask them for their counters.
+        services.TryAddSingleton<KafkaForwarder>();
+        services.AddHostedService(provider => provider.GetRequiredService<KafkaForwarder>());
+        services.TryAddSingleton<MqttSource>();
+        services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
         return services;
     }
 }

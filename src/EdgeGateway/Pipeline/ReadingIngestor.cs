@@ -19,6 +19,7 @@ public sealed partial class ReadingIngestor
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly HashSet<string> _loggedCauses = [];
+    private readonly Dictionary<string, long> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _readings;
     private long _deadLetters;
 
@@ -37,6 +38,15 @@ public sealed partial class ReadingIngestor
 
     /// <summary>Messages or readings dead-lettered so far.</summary>
     public long DeadLettered => Interlocked.Read(ref _deadLetters);
+
+    /// <summary>A snapshot of the counters, with the dead letters by reason (<c>malformed-json</c>, <c>unknown-device</c>...).</summary>
+    public IngestStatistics GetStatistics()
+    {
+        lock (_deadLettersByReason)
+        {
+            return new IngestStatistics(ReadingsIngested, DeadLettered, new Dictionary<string, long>(_deadLettersByReason, StringComparer.Ordinal));
+        }
+    }
 
     /// <summary>Decodes, enriches and commits <paramref name="items"/>; completes when all of it is durable.</summary>
     public async Task IngestAsync(IReadOnlyList<IngestItem> items, CancellationToken cancellationToken)
@@ -101,7 +111,12 @@ public sealed partial class ReadingIngestor
         foreach (var deadLetter in deadLetters)
         {
             await _buffer.AddDeadLetterAsync(deadLetter, cancellationToken);
-            Interlocked.Increment(ref _deadLetters);
+            lock (_deadLettersByReason)
+            {
+                // Counted together, so a snapshot's total always equals the sum of its reasons.
+                _deadLettersByReason[deadLetter.Reason] = _deadLettersByReason.GetValueOrDefault(deadLetter.Reason) + 1;
+                Interlocked.Increment(ref _deadLetters);
+            }
         }
     }
 
@@ -126,6 +141,12 @@ public sealed partial class ReadingIngestor
         Message = "Dead-lettering input from {Source}: {Reason} ({Detail}) on {Channel}; further cases of this cause are counted, not logged")]
     private static partial void LogFirstDeadLetter(ILogger logger, string source, string reason, string detail, string channel);
 }
+
+/// <summary>The ingest path's counters since the gateway started, from <see cref="ReadingIngestor.GetStatistics"/>.</summary>
+/// <param name="ReadingsIngested">Readings committed to the buffer.</param>
+/// <param name="DeadLettered">Messages or readings dead-lettered.</param>
+/// <param name="DeadLetteredByReason">The same, by reason; the values add up to <paramref name="DeadLettered"/>.</param>
+public sealed record IngestStatistics(long ReadingsIngested, long DeadLettered, IReadOnlyDictionary<string, long> DeadLetteredByReason);
 
 /// <summary>One message for the ingest path, with how to decode it.</summary>
 /// <param name="Message">The raw message.</param>

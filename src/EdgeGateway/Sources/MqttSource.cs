@@ -26,6 +26,12 @@ public sealed partial class MqttSource : BackgroundService
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
     private readonly List<(MqttSourceSubscription Options, TopicTemplate Template, IPayloadDecoder Decoder)> _subscriptions;
+    private readonly Lock _statusLock = new();
+    private MqttClient? _client;
+    private MqttSourceState _state;
+    private DateTimeOffset _stateSince;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorAt;
 
     /// <summary>Creates the source from the <c>Mqtt</c> options.</summary>
     public MqttSource(IOptions<MqttBrokerOptions> options, IOptions<GatewayOptions> gateway, ReadingIngestor ingestor, TimeProvider timeProvider, ILogger<MqttSource> logger, ILoggerFactory loggerFactory)
@@ -40,6 +46,31 @@ public sealed partial class MqttSource : BackgroundService
         _logger = logger;
         _clientLogger = loggerFactory.CreateLogger("EdgeGateway.Sources.MqttClient");
         _subscriptions = [.. _options.Subscriptions.Select(s => (s, TopicTemplate.Parse(s.Topic), PayloadDecoders.Create(s.Decoder)))];
+        _state = _subscriptions.Count == 0 ? MqttSourceState.Off : MqttSourceState.Connecting;
+        _stateSince = timeProvider.GetUtcNow();
+    }
+
+    /// <summary>A snapshot of the connection and the counters (since the gateway started).</summary>
+    public MqttSourceStatistics GetStatistics()
+    {
+        lock (_statusLock)
+        {
+            var counters = _client?.Counters;
+            return new MqttSourceStatistics
+            {
+                Broker = $"{_options.Host}:{_options.Port}",
+                ClientId = _clientId,
+                Subscriptions = _subscriptions.Count,
+                State = _state,
+                StateSince = _stateSince,
+                MessagesReceived = counters?.MessagesReceived ?? 0,
+                MessagesAcknowledged = counters?.MessagesAcknowledged ?? 0,
+                Connects = counters?.Connects ?? 0,
+                ConnectionsLost = counters?.ConnectionsLost ?? 0,
+                LastError = _lastError,
+                LastErrorAt = _lastErrorAt,
+            };
+        }
     }
 
     /// <inheritdoc />
@@ -66,8 +97,13 @@ public sealed partial class MqttSource : BackgroundService
             ReceiveMaximum = (ushort)_options.ReceiveMaximum,
             AcknowledgementMode = MqttAcknowledgementMode.Manual,
             TimeProvider = _timeProvider,
-            Logger = new ClientLogger(_clientLogger),
+            Logger = new ClientLogger(_clientLogger, RecordClientError),
         });
+        client.ConnectionStateChanged += OnConnectionStateChanged;
+        lock (_statusLock)
+        {
+            _client = client;
+        }
 
         await ConnectAsync(client, stoppingToken);
         var group = new List<MqttReceivedMessage>(GroupSize);
@@ -111,6 +147,7 @@ public sealed partial class MqttSource : BackgroundService
             {
                 // The broker may start after the gateway (boot order in a cabinet): keep trying.
                 LogWaitingForBroker(_logger, _options.Host, _options.Port, error.Message);
+                SetState(MqttSourceState.Connecting, error.Message);
                 await Task.Delay(delay, _timeProvider, stoppingToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
@@ -122,6 +159,37 @@ public sealed partial class MqttSource : BackgroundService
         foreach (var result in results)
         {
             LogSubscribed(_logger, result.TopicFilter, result.ReasonCode);
+        }
+    }
+
+    private void OnConnectionStateChanged(object? sender, MqttConnectionStateChange change)
+    {
+        // Raised on the client's task: quick, and never throws.
+        var state = change.State switch
+        {
+            MqttConnectionState.Connected => MqttSourceState.Connected,
+            MqttConnectionState.Disconnected => MqttSourceState.Disconnected,
+            _ => MqttSourceState.Connecting,
+        };
+        SetState(state, change.Error?.Message);
+    }
+
+    private void SetState(MqttSourceState state, string? error)
+    {
+        var now = _timeProvider.GetUtcNow();
+        lock (_statusLock)
+        {
+            if (_state != state)
+            {
+                _state = state;
+                _stateSince = now;
+            }
+
+            if (error is not null)
+            {
+                _lastError = error;
+                _lastErrorAt = now;
+            }
         }
     }
 
@@ -150,11 +218,27 @@ public sealed partial class MqttSource : BackgroundService
     [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Subscribed to {Filter}: {Result}")]
     private static partial void LogSubscribed(ILogger logger, string filter, MqttSubAckReasonCode result);
 
-    /// <summary>Sends the MQTT client's log to the gateway's logging.</summary>
-    private sealed class ClientLogger(ILogger logger) : IMqttClientLogger
+    private void RecordClientError(string message)
+    {
+        var now = _timeProvider.GetUtcNow();
+        lock (_statusLock)
+        {
+            _lastError = message;
+            _lastErrorAt = now;
+        }
+    }
+
+    /// <summary>Sends the MQTT client's log to the gateway's logging, and its connection errors to the status.</summary>
+    private sealed class ClientLogger(ILogger logger, Action<string> onConnectionError) : IMqttClientLogger
     {
         public void Log(MqttLogLevel level, MqttLogEvent logEvent, string message, Exception? exception = null)
         {
+            if (logEvent is MqttLogEvent.ConnectFailed or MqttLogEvent.ConnectRefused or MqttLogEvent.ConnectionLost
+                or MqttLogEvent.ProtocolError or MqttLogEvent.DisconnectedByBroker or MqttLogEvent.KeepAliveTimeout)
+            {
+                onConnectionError(message);
+            }
+
             var mapped = level switch
             {
                 MqttLogLevel.Debug => LogLevel.Debug,
@@ -173,4 +257,57 @@ public sealed partial class MqttSource : BackgroundService
             logger.Log(level, eventId, exception, "{Message}", message);
 #pragma warning restore CA1848, CA2254, CA1873
     }
+}
+
+/// <summary>Where the MQTT source's connection stands.</summary>
+public enum MqttSourceState
+{
+    /// <summary>No subscriptions are configured, so the source does not connect.</summary>
+    Off,
+
+    /// <summary>Connecting, or waiting to try again (the broker is not reachable yet, or the connection was lost).</summary>
+    Connecting,
+
+    /// <summary>Connected and subscribed.</summary>
+    Connected,
+
+    /// <summary>Not connected and not trying (the gateway is stopping).</summary>
+    Disconnected,
+}
+
+/// <summary>The MQTT source's connection and counters, from <see cref="MqttSource.GetStatistics"/>.</summary>
+public sealed record MqttSourceStatistics
+{
+    /// <summary>The broker, <c>host:port</c>.</summary>
+    public required string Broker { get; init; }
+
+    /// <summary>The client id of the gateway's session.</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>Subscriptions configured.</summary>
+    public required int Subscriptions { get; init; }
+
+    /// <summary>The connection's state.</summary>
+    public required MqttSourceState State { get; init; }
+
+    /// <summary>When the state last changed (the gateway's start for the first state).</summary>
+    public required DateTimeOffset StateSince { get; init; }
+
+    /// <summary>Messages the broker delivered (redeliveries after a reconnect count again).</summary>
+    public required long MessagesReceived { get; init; }
+
+    /// <summary>Messages acknowledged to the broker, each after its readings or dead letters were committed.</summary>
+    public required long MessagesAcknowledged { get; init; }
+
+    /// <summary>Successful connects (the first and every reconnect).</summary>
+    public required long Connects { get; init; }
+
+    /// <summary>Connections lost.</summary>
+    public required long ConnectionsLost { get; init; }
+
+    /// <summary>The last connection error, if any.</summary>
+    public string? LastError { get; init; }
+
+    /// <summary>When that error happened.</summary>
+    public DateTimeOffset? LastErrorAt { get; init; }
 }

@@ -1,0 +1,106 @@
+using EdgeGateway.Status;
+using EdgeGateway.Testing.Time;
+using Xunit;
+
+namespace EdgeGateway.Tests.Status;
+
+public sealed class StatusFormatterTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Theory]
+    [InlineData(0, "0 ms")]
+    [InlineData(250, "250 ms")]
+    [InlineData(2000, "2 s")]
+    [InlineData(3250, "3.2 s")]
+    [InlineData(59_990, "59.9 s")]
+    [InlineData(245_000, "4m 05s")]
+    [InlineData(7_380_000, "2h 03m")]
+    [InlineData(273_600_000, "3d 04h")]
+    [InlineData(-5, "0 ms")]
+    public void Durations_read_as_people_write_them(long milliseconds, string expected) =>
+        Assert.Equal(expected, StatusFormatter.Duration(TimeSpan.FromMilliseconds(milliseconds)));
+
+    [Theory]
+    [InlineData(0, "0 B")]
+    [InlineData(1023, "1023 B")]
+    [InlineData(4200, "4.1 KiB")]
+    [InlineData(966_367_641, "921.6 MiB")]
+    [InlineData(1L << 30, "1.0 GiB")]
+    public void Sizes_use_binary_units(long bytes, string expected) => Assert.Equal(expected, StatusFormatter.Bytes(bytes));
+
+    [Fact]
+    public void The_summary_lists_every_stage_with_units()
+    {
+        var status = new FakeStatistics(_time).Collector().Collect();
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+
+        var lines = StatusFormatter.Format(status, _time.GetUtcNow()).Split('\n');
+
+        Assert.Equal("gateway          gw-status (Cabinet 12, Main Street): running, snapshot 400 ms old", lines[0]);
+        Assert.Contains("  received       105 messages", lines);
+        Assert.Contains("  acknowledged   104 messages", lines);
+        Assert.Contains("  connections    2 made, 1 lost", lines);
+        Assert.Contains("  last error     Lost the connection to 127.0.0.1:1883: closed (400 ms ago)", lines);
+        Assert.Contains("  ingested       100 readings", lines);
+        Assert.Contains("  dead-lettered  5 (malformed-json 3, unknown-device 2)", lines);
+        Assert.Contains("  depth          10 rows (normal 7, priority 3; 4 in flight)", lines);
+        Assert.Contains("  size           3.0 KiB of 1.0 MiB (0.3 %)", lines);
+        Assert.Contains("  oldest unsent  3.2 s", lines);
+        Assert.Contains("  dropped        7 (expired 6, disk-guard 1)", lines);
+        Assert.Contains("  forwarded      90 rows", lines);
+        Assert.Contains("  forwarded      90 readings", lines);
+        Assert.Contains("  last delivery  400 ms ago", lines);
+        Assert.Contains(lines, l => l.StartsWith("mqtt             connected: 127.0.0.1:1883 (client edge-gateway-gw-status, 1 subscription), since 2026-01-01T00:00:00Z", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("kafka            connected: k1:9092,k2:9092, topic edge.readings", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_MQTT_source_without_subscriptions_reads_off()
+    {
+        var stats = new FakeStatistics(_time);
+        stats.Mqtt = stats.Mqtt with { State = EdgeGateway.Sources.MqttSourceState.Off, Subscriptions = 0 };
+
+        var text = StatusFormatter.Format(stats.Collector().Collect(), _time.GetUtcNow());
+
+        Assert.Contains("mqtt             off: no subscriptions configured (Mqtt:Subscriptions), broker 127.0.0.1:1883 not used\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_snapshot_older_than_three_intervals_is_stale_and_says_so()
+    {
+        var status = new FakeStatistics(_time).Collector(TimeSpan.FromSeconds(5)).Collect();
+
+        _time.Advance(TimeSpan.FromSeconds(15));
+        Assert.False(StatusFormatter.IsStale(status, _time.GetUtcNow()));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(StatusFormatter.IsStale(status, _time.GetUtcNow()));
+        Assert.StartsWith(
+            "gateway          gw-status (Cabinet 12, Main Street): NOT RESPONDING, last snapshot 15 s old (expected every 5 s)",
+            StatusFormatter.Format(status, _time.GetUtcNow()),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_short_interval_is_given_ten_seconds_before_the_snapshot_is_stale()
+    {
+        var status = new FakeStatistics(_time).Collector(TimeSpan.FromMilliseconds(200)).Collect();
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(StatusFormatter.IsStale(status, _time.GetUtcNow()));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(StatusFormatter.IsStale(status, _time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void A_stopped_gateway_is_never_stale_but_says_when_it_stopped()
+    {
+        var status = new FakeStatistics(_time).Collector().Collect(GatewayRunState.Stopped);
+        _time.Advance(TimeSpan.FromDays(1));
+
+        Assert.False(StatusFormatter.IsStale(status, _time.GetUtcNow()));
+        Assert.Contains("stopped at 2026-01-01T00:00:00Z", StatusFormatter.Format(status, _time.GetUtcNow()), StringComparison.Ordinal);
+    }
+}
