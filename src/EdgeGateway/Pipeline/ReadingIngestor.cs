@@ -98,10 +98,18 @@ public sealed partial class ReadingIngestor
             }
         }
 
-        foreach (var deadLetter in deadLetters)
+        if (deadLetters.Count > 0)
         {
-            await _buffer.AddDeadLetterAsync(deadLetter, cancellationToken);
-            Interlocked.Increment(ref _deadLetters);
+            // Submitted together, in order, so they share one group commit: awaiting each in turn would
+            // cost a commit interval per dead letter, and a flood of bad input would stall good input.
+            var stores = new Task<long?>[deadLetters.Count];
+            for (var i = 0; i < stores.Length; i++)
+            {
+                stores[i] = _buffer.AddDeadLetterAsync(deadLetters[i], cancellationToken);
+            }
+
+            await Task.WhenAll(stores);
+            Interlocked.Add(ref _deadLetters, stores.Length);
         }
     }
 
