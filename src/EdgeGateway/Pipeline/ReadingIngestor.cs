@@ -48,6 +48,12 @@ public sealed partial class ReadingIngestor
         foreach (var item in items)
         {
             var message = item.Message;
+            if (item.SourceFailure is { } refused)
+            {
+                deadLetters.Add(DeadLetter(message, refused.ReasonName, refused.Detail));
+                continue;
+            }
+
             DeviceId? fromTopic = null;
             if (item.Template is { } template)
             {
@@ -139,4 +145,11 @@ public sealed partial class ReadingIngestor
 /// <param name="Message">The raw message.</param>
 /// <param name="Decoder">Its decoder.</param>
 /// <param name="Template">The topic template that yields its device id, if any.</param>
-public sealed record IngestItem(RawMessage Message, IPayloadDecoder Decoder, TopicTemplate? Template);
+public sealed record IngestItem(RawMessage Message, IPayloadDecoder Decoder, TopicTemplate? Template)
+{
+    /// <summary>
+    /// Set when the source already knows the message cannot be decoded (its payload is too large):
+    /// it is dead-lettered with this reason without being decoded.
+    /// </summary>
+    public DecodeFailure? SourceFailure { get; init; }
+}

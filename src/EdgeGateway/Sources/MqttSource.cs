@@ -18,9 +18,20 @@ namespace EdgeGateway.Sources;
 /// </summary>
 public sealed partial class MqttSource : BackgroundService
 {
+    /// <summary>How many leading bytes of a payload over <see cref="MqttBrokerOptions.MaxPayloadSize"/> its dead letter keeps: enough to tell what sent it.</summary>
+    public const int OversizeBytesKept = 4096;
+
     private const int GroupSize = 1000;
+
+    /// <summary>
+    /// The Maximum Packet Size announced to the broker (MQTT 5.0): the largest payload a source may hand
+    /// over plus room for the topic and properties, so a payload over Mqtt:MaxPayloadSize still arrives
+    /// and is dead-lettered rather than discarded unseen by the broker.
+    /// </summary>
+    private const int MaximumPacketSize = RawMessage.MaxPayloadBytes + (128 * 1024);
     private readonly MqttBrokerOptions _options;
     private readonly string _clientId;
+    private readonly int _maxPayloadBytes;
     private readonly ReadingIngestor _ingestor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -39,6 +50,7 @@ public sealed partial class MqttSource : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
         _clientLogger = loggerFactory.CreateLogger("EdgeGateway.Sources.MqttClient");
+        _maxPayloadBytes = (int)Math.Min(_options.MaxPayloadSize.Bytes, RawMessage.MaxPayloadBytes);
         _subscriptions = [.. _options.Subscriptions.Select(s => (s, TopicTemplate.Parse(s.Topic), PayloadDecoders.Create(s.Decoder)))];
     }
 
@@ -64,6 +76,7 @@ public sealed partial class MqttSource : BackgroundService
             Password = _options.Password,
             Tls = _options.UseTls ? new MqttTlsOptions { CaFile = _options.CaFile } : null,
             ReceiveMaximum = (ushort)_options.ReceiveMaximum,
+            MaximumPacketSize = MaximumPacketSize,
             AcknowledgementMode = MqttAcknowledgementMode.Manual,
             TimeProvider = _timeProvider,
             Logger = new ClientLogger(_clientLogger),
@@ -82,8 +95,19 @@ public sealed partial class MqttSource : BackgroundService
                 {
                     group.Add(message);
                     var subscription = Match(message.Topic);
-                    var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, message.Payload, _timeProvider.GetUtcNow());
-                    items.Add(new IngestItem(raw, subscription.Decoder, subscription.Template));
+                    var payload = message.Payload;
+                    DecodeFailure? tooLarge = null;
+                    if (payload.Length > _maxPayloadBytes)
+                    {
+                        // Not decoded, and only its head kept: enough to find the sender, not to fill the disk.
+                        tooLarge = new DecodeFailure(
+                            DecodeFailureReason.PayloadTooLarge,
+                            $"the payload is {payload.Length} bytes, over Mqtt:MaxPayloadSize ({_options.MaxPayloadSize}); only its first {OversizeBytesKept} bytes are kept");
+                        payload = payload[..OversizeBytesKept];
+                    }
+
+                    var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, payload, _timeProvider.GetUtcNow());
+                    items.Add(new IngestItem(raw, subscription.Decoder, subscription.Template) { SourceFailure = tooLarge });
                 }
 
                 // Durable first (readings or dead letters), acknowledged second.

@@ -40,6 +40,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("""{ "Mqtt": { "Port": "abc" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 'abc' is not a whole number")]
     [InlineData("""{ "Mqtt": { "Port": 70000 }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 70000 is out of range")]
     [InlineData("""{ "Buffer": { "FullPolicy": "yolo" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Buffer:FullPolicy: 'yolo' is not one of: block, drop-oldest, reject-new")]
+    [InlineData("""{ "Mqtt": { "MaxPayloadSize": "2MiB" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:MaxPayloadSize: 2MiB is out of range (must be between 1KiB and 1MiB)")]
     public async Task Validate_rejects_an_invalid_file_with_exit_code_2_naming_the_key(string json, string expected)
     {
         var path = _directory.WriteFile("bad.json", json);
