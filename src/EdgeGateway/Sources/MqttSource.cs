@@ -83,11 +83,34 @@ public sealed partial class MqttSource : BackgroundService
         });
 
         await ConnectAsync(client, stoppingToken);
+
+        // Take messages before the subscription is confirmed: a persistent session's backlog arrives
+        // right after CONNACK, ahead of the SUBACK, and when it is more than the client holds (mosquitto
+        // 2.0.11 sends more than Receive Maximum after a reconnect) the SUBACK is read only once the
+        // consumer made room. Waiting for it first would wait forever.
+        using var stopConsuming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var consuming = ConsumeAsync(client, stopConsuming.Token);
+        try
+        {
+            await SubscribeAsync(client, stoppingToken);
+        }
+        catch
+        {
+            await stopConsuming.CancelAsync();
+            await consuming;
+            throw;
+        }
+
+        await consuming;
+    }
+
+    private async Task ConsumeAsync(MqttClient client, CancellationToken cancellationToken)
+    {
         var group = new List<MqttReceivedMessage>(GroupSize);
         var items = new List<IngestItem>(GroupSize);
         try
         {
-            while (await client.Messages.WaitToReadAsync(stoppingToken))
+            while (await client.Messages.WaitToReadAsync(cancellationToken))
             {
                 group.Clear();
                 items.Clear();
@@ -111,11 +134,11 @@ public sealed partial class MqttSource : BackgroundService
                 }
 
                 // Durable first (readings or dead letters), acknowledged second.
-                await _ingestor.IngestAsync(items, stoppingToken);
-                await client.AcknowledgeAsync(group, stoppingToken);
+                await _ingestor.IngestAsync(items, cancellationToken);
+                await client.AcknowledgeAsync(group, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping: what was not acknowledged is redelivered by the broker after the restart.
         }
@@ -139,7 +162,10 @@ public sealed partial class MqttSource : BackgroundService
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
+    }
 
+    private async Task SubscribeAsync(MqttClient client, CancellationToken stoppingToken)
+    {
         var results = await client.SubscribeAsync(
             [.. _subscriptions.Select(s => new MqttSubscription(s.Template.SubscriptionFilter, new MqttSubscriptionOptions((MqttQualityOfService)s.Options.QoS)))],
             stoppingToken);
