@@ -120,13 +120,14 @@ public sealed partial class MqttSource : BackgroundService
                     var subscription = Match(message.Topic);
                     var payload = message.Payload;
                     DecodeFailure? tooLarge = null;
-                    if (payload.Length > _maxPayloadBytes)
+                    if (message.PayloadLength > _maxPayloadBytes || message.IsPayloadCut)
                     {
                         // Not decoded, and only its head kept: enough to find the sender, not to fill the disk.
+                        // (Over MQTT 3.1.1 the client itself cut what exceeded its maximum packet size.)
                         tooLarge = new DecodeFailure(
                             DecodeFailureReason.PayloadTooLarge,
-                            $"the payload is {payload.Length} bytes, over Mqtt:MaxPayloadSize ({_options.MaxPayloadSize}); only its first {OversizeBytesKept} bytes are kept");
-                        payload = payload[..OversizeBytesKept];
+                            $"the payload is {message.PayloadLength} bytes, over Mqtt:MaxPayloadSize ({_options.MaxPayloadSize}); only its first {OversizeBytesKept} bytes are kept");
+                        payload = payload[..Math.Min(payload.Length, OversizeBytesKept)];
                     }
 
                     var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, payload, _timeProvider.GetUtcNow());

@@ -117,4 +117,35 @@ public sealed class BadInputTests : LoggedTest
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{messages.Count} messages: {Devices * Rounds} good readings delivered, {badCount} dead letters ({string.Join(", ", stored.Select(s => $"{s.Key} {s.Value.Count}"))})");
     }
+
+    [Fact]
+    public async Task Over_MQTT_3_1_1_a_payload_beyond_the_packet_size_limit_is_dead_lettered_and_the_stream_goes_on()
+    {
+        // 3.1.1 cannot announce the gateway's maximum packet size (a little over 1 MiB): the broker sends
+        // such a message anyway. It used to break the connection, again after every reconnect.
+        const int huge = 1300 * 1024;
+        await using var broker = await MosquittoBroker.StartAsync(cancellationToken: CancellationToken);
+        await using var kafka = KafkaFixture.Start();
+        var topic = kafka.CreateUniqueTopic("edge.readings");
+        using var consumer = BatchConsumer.Start(kafka, topic);
+        var fleet = Sensor.Fleet(2);
+        _rig.WriteDevices(fleet);
+        var config = _rig.WriteConfiguration(broker, kafka.BootstrapServers, topic, c => c["Mqtt"]!["ProtocolVersion"] = "v311");
+        await using var gateway = await GatewayRig.StartGatewayAsync(config);
+        await using var sensors = await SensorPublisher.ConnectAsync(broker, LoggerFactory);
+
+        var payload = Encoding.UTF8.GetBytes($$"""{"seq":1,"ts":{{Sensor.EventTime}},"pm25":1.5,"pad":"{{new string('x', huge)}}"}""");
+        await sensors.PublishAsync([.. SensorPublisher.Readings(fleet, 0, 1), (fleet[0].Topic, payload), .. SensorPublisher.Readings(fleet, 1, 1)]);
+        await consumer.WaitForDistinctAsync(4);
+        await Eventually.TrueAsync(() => _rig.CountBuffer().DeadLetters == 1, "the large message is dead-lettered", cancellationToken: CancellationToken);
+        await GatewayRig.StopGatewayAsync(gateway);
+        DotNetPrograms.AssertNoErrorLogLines(gateway);
+
+        var deadLetter = Assert.Single(_rig.ReadBuffer().DeadLetters);
+        Assert.Equal("payload-too-large", deadLetter.Reason);
+        Assert.Equal(payload.AsSpan(0, deadLetter.Raw.Length).ToArray(), deadLetter.Raw);
+        Assert.Contains($"{payload.Length} bytes", deadLetter.Detail, StringComparison.Ordinal);
+        Assert.Equal(4, consumer.Count);
+        Assert.DoesNotContain(gateway.StandardOutput, line => line.Contains("Lost the connection", StringComparison.Ordinal));
+    }
 }
