@@ -10,7 +10,9 @@ namespace EdgeGateway.Tests.Pipeline;
 /// <summary>
 /// Issue 4, test 2: the gateway process is SIGKILLed five times at random points of a stream and
 /// restarted each time; afterwards every reading the sensors published is in Kafka. Duplicates are
-/// allowed (at least once), counted and recognisable by device + sequence.
+/// allowed (at least once), counted and recognisable by device + sequence. (A restart with messages
+/// in flight is also what made the gateway hang before its MQTT source drained messages while
+/// subscribing: mosquitto sends a session's backlog, more than Receive Maximum, ahead of the SUBACK.)
 /// </summary>
 public sealed class CrashTests : LoggedTest
 {
@@ -24,36 +26,6 @@ public sealed class CrashTests : LoggedTest
     {
         _rig.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    [Fact]
-    public async Task A_gateway_killed_with_messages_in_flight_takes_the_whole_backlog_after_its_restart()
-    {
-        // At the kill the broker has up to Receive Maximum messages in flight to the gateway and more
-        // queued. On reconnect it sends them right after CONNACK, ahead of the SUBACK of the renewed
-        // subscription, and mosquitto 2.0.11 sends more than Receive Maximum.
-        const int backlogPerDevice = ReadingsPerDevice;
-        await using var broker = await MosquittoBroker.StartAsync(cancellationToken: CancellationToken);
-        await using var kafka = KafkaFixture.Start();
-        var topic = kafka.CreateUniqueTopic("edge.readings");
-        using var consumer = BatchConsumer.Start(kafka, topic);
-        var fleet = Sensor.Fleet(Devices);
-        _rig.WriteDevices(fleet);
-        var config = _rig.WriteConfiguration(broker, kafka.BootstrapServers, topic);
-        await using var sensors = await SensorPublisher.ConnectAsync(broker, LoggerFactory);
-
-        var gateway = await GatewayRig.StartGatewayAsync(config);
-        var publishing = sensors.PublishAsync(SensorPublisher.Readings(fleet, 0, backlogPerDevice));
-        await consumer.WaitForDistinctAsync(400);
-        await gateway.KillAsync();
-        await gateway.DisposeAsync();
-        await Eventually.WithinAsync(publishing, "the sensors' publishes");
-
-        gateway = await GatewayRig.StartGatewayAsync(config);
-        await consumer.WaitForDistinctAsync(Devices * backlogPerDevice);
-        await GatewayRig.StopGatewayAsync(gateway);
-        DotNetPrograms.AssertNoErrorLogLines(gateway);
-        await gateway.DisposeAsync();
     }
 
     [Fact]
