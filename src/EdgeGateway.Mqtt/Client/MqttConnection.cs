@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -28,7 +29,13 @@ namespace EdgeGateway.Mqtt.Client;
 /// </remarks>
 internal sealed class MqttConnection : IAsyncDisposable
 {
+    /// <summary>How much of the payload of a cut PUBLISH is kept (see <see cref="TryCutOversizePublish"/>).</summary>
+    internal const int CutPayloadBytes = 4096;
+
     private const int InitialReadBufferSize = 64 * 1024;
+
+    /// <summary>The most a cut PUBLISH's head can take: fixed header, longest topic, packet identifier, kept payload.</summary>
+    private const int CutHeadLimit = 1 + VariableByteInteger.MaxSize + 2 + ushort.MaxValue + 2 + CutPayloadBytes;
     private const int WriteChunkSize = 64 * 1024;
 
     private readonly Socket _socket;
@@ -56,6 +63,9 @@ internal sealed class MqttConnection : IAsyncDisposable
     private byte[] _readBuffer = new byte[InitialReadBufferSize];
     private int _readStart;
     private int _readEnd;
+
+    // Bytes of a cut PUBLISH still to drop as they arrive.
+    private long _discarding;
     private long _lastReadTimestamp;
     private volatile bool _readsAborted;
     private long _lastSentTimestamp;
@@ -334,6 +344,22 @@ internal sealed class MqttConnection : IAsyncDisposable
     private bool TryDecode(out MqttPacket? packet)
     {
         packet = null;
+        if (_discarding > 0)
+        {
+            var dropped = (int)Math.Min(_discarding, _readEnd - _readStart);
+            _readStart += dropped;
+            _discarding -= dropped;
+            if (_readStart == _readEnd)
+            {
+                _readStart = _readEnd = 0;
+            }
+
+            if (_discarding > 0)
+            {
+                return false;
+            }
+        }
+
         var available = _readEnd - _readStart;
         if (available == 0)
         {
@@ -344,6 +370,12 @@ internal sealed class MqttConnection : IAsyncDisposable
         var decoded = MqttPacketDecoder.Decode(ref buffer, _version, _maximumInboundPacketSize);
         if (decoded.IsError)
         {
+            if (_version == MqttProtocolVersion.V311
+                && decoded.Error is { Kind: MqttProtocolErrorKind.PacketTooLarge, PacketType: MqttPacketType.Publish })
+            {
+                return TryCutOversizePublish(out packet);
+            }
+
             throw new MqttProtocolViolationException(decoded.Error!);
         }
 
@@ -363,6 +395,65 @@ internal sealed class MqttConnection : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// MQTT 3.1.1 has no way to tell the broker the client's maximum packet size, so a larger PUBLISH is
+    /// not the broker's fault. Reading it whole would take unbounded memory, and closing the connection
+    /// would only make the broker send it again, forever. Instead its head (topic, packet identifier and
+    /// the first <see cref="CutPayloadBytes"/> bytes of payload) becomes a PUBLISH of its own, marked with
+    /// <see cref="MqttPublishPacket.OriginalPayloadLength"/>, and the rest is dropped as it arrives: the
+    /// consumer sees it, can put it aside and acknowledge it, and the connection goes on.
+    /// </summary>
+    private bool TryCutOversizePublish(out MqttPacket? packet)
+    {
+        packet = null;
+        var received = _readBuffer.AsSpan(_readStart, _readEnd - _readStart);
+        if (VariableByteInteger.TryRead(received[1..], out var remaining, out var lengthSize) != VariableByteIntegerStatus.Success || received.Length < 1 + lengthSize + 2)
+        {
+            return false;
+        }
+
+        var headerSize = 1 + lengthSize;
+        var qos = (received[0] >> 1) & 0x03;
+        var variableHeader = 2 + BinaryPrimitives.ReadUInt16BigEndian(received[headerSize..]) + (qos > 0 ? 2 : 0);
+        var keep = (int)Math.Min(remaining, variableHeader + (long)CutPayloadBytes);
+        if (received.Length < headerSize + keep)
+        {
+            return false;
+        }
+
+        // The head, re-framed as a complete PUBLISH, goes through the decoder like any other packet.
+        var head = new byte[1 + VariableByteInteger.GetSize(keep) + keep];
+        head[0] = received[0];
+        var written = VariableByteInteger.Write(head.AsSpan(1), keep);
+        received.Slice(headerSize, keep).CopyTo(head.AsSpan(1 + written));
+        var sequence = new ReadOnlySequence<byte>(head);
+        var decoded = MqttPacketDecoder.Decode(ref sequence, _version, head.Length);
+        if (decoded.IsError || decoded.Packet is not MqttPublishPacket publish)
+        {
+            throw new MqttProtocolViolationException(decoded.Error
+                ?? new MqttProtocolError(MqttProtocolErrorKind.PacketTooLarge, MqttPacketType.Publish, $"a PUBLISH of {remaining} bytes whose head cannot be read"));
+        }
+
+        packet = new MqttPublishPacket
+        {
+            TopicName = publish.TopicName,
+            Payload = publish.Payload,
+            QoS = publish.QoS,
+            Retain = publish.Retain,
+            Dup = publish.Dup,
+            PacketIdentifier = publish.PacketIdentifier,
+            OriginalPayloadLength = remaining - variableHeader,
+        };
+        _readStart += headerSize + keep;
+        _discarding = remaining - keep;
+        if (_readStart == _readEnd)
+        {
+            _readStart = _readEnd = 0;
+        }
+
+        return true;
+    }
+
     /// <summary>Where the next read goes: after what is kept, moved to the front or in a larger buffer when needed.</summary>
     private Memory<byte> FreeReadSpace()
     {
@@ -375,8 +466,9 @@ internal sealed class MqttConnection : IAsyncDisposable
 
         if (_readEnd == _readBuffer.Length)
         {
-            // A packet larger than the buffer (the decoder has refused any above the maximum packet size).
-            var largest = Math.Max((long)_maximumInboundPacketSize + 1 + VariableByteInteger.MaxSize, _readBuffer.Length + 1L);
+            // A packet larger than the buffer (the decoder has refused any above the maximum packet size,
+            // except the head of a PUBLISH to cut).
+            var largest = Math.Max(Math.Max((long)_maximumInboundPacketSize + 1 + VariableByteInteger.MaxSize, CutHeadLimit), _readBuffer.Length + 1L);
             var larger = new byte[(int)Math.Min((long)_readBuffer.Length * 2, largest)];
             Buffer.BlockCopy(_readBuffer, 0, larger, 0, _readEnd);
             _readBuffer = larger;

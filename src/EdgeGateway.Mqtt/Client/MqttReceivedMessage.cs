@@ -25,8 +25,18 @@ public sealed class MqttReceivedMessage
     /// <summary>The topic (topic aliases already resolved).</summary>
     public string Topic { get; }
 
-    /// <summary>The payload.</summary>
+    /// <summary>The payload (only its start when <see cref="IsPayloadCut"/>).</summary>
     public ReadOnlyMemory<byte> Payload => Packet.Payload;
+
+    /// <summary>
+    /// True when the message was larger than <see cref="MqttClientOptions.MaximumPacketSize"/> on an MQTT
+    /// 3.1.1 connection (5.0 tells the broker not to send such messages): <see cref="Payload"/> holds
+    /// its first bytes only, the rest was dropped unread. It still has to be acknowledged.
+    /// </summary>
+    public bool IsPayloadCut => Packet.OriginalPayloadLength is not null;
+
+    /// <summary>The payload's length as sent (larger than <see cref="Payload"/> when <see cref="IsPayloadCut"/>).</summary>
+    public int PayloadLength => Packet.OriginalPayloadLength ?? Packet.Payload.Length;
 
     /// <summary>The quality of service it was delivered with.</summary>
     public MqttQualityOfService QoS => Packet.QoS;

@@ -53,6 +53,13 @@ public sealed class MqttPublishPacket : MqttPacket
     /// <summary>MQTT 5.0 User Properties (0x26).</summary>
     public IReadOnlyList<MqttUserProperty> UserProperties { get; init; } = [];
 
+    /// <summary>
+    /// Set on a received MQTT 3.1.1 PUBLISH larger than the client's maximum packet size, which the
+    /// client cut: the length of the payload as sent, of which <see cref="Payload"/> holds only the
+    /// start. Never encoded.
+    /// </summary>
+    public int? OriginalPayloadLength { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture,

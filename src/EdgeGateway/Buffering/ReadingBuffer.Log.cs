@@ -35,6 +35,11 @@ public sealed partial class ReadingBuffer
         Message = "Cannot read the free disk space of {Directory}; the disk guard is off until it can")]
     private static partial void LogFreeSpaceUnknown(ILogger logger, string directory, Exception error);
 
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information,
+        Message = "Buffer closed; since open: committed={Committed} released={Released} dropped-oldest={DropOldest} refused-full={RefusedFull} expired={Expired} disk-guard={DiskGuard} too-large={TooLarge} dead-letters-dropped={DeadLettersDropped}; left unsent: {Rows} rows, {DeadLetters} dead letters")]
+    private static partial void LogClosed(
+        ILogger logger, long committed, long released, long dropOldest, long refusedFull, long expired, long diskGuard, long tooLarge, long deadLettersDropped, long rows, long deadLetters);
+
     [LoggerMessage(EventId = 210, Level = LogLevel.Error,
         Message = "Buffer commit of {Requests} requests failed; they are not stored and their callers were told so")]
     private static partial void LogCommitFailed(ILogger logger, int requests, Exception error);

@@ -85,6 +85,7 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     private TaskCompletionSource? _dataWaiter;
     private Exception? _closedError;
     private int _disposed;
+    private int _summaryLogged;
 
     /// <summary>Opens (or creates) the buffer file and starts its writer loop.</summary>
     /// <param name="options">The buffer settings (read once; later changes have no effect).</param>
@@ -324,7 +325,9 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     /// <summary>
     /// Stops the writer after the transaction under way (if any), fails every request still waiting
     /// with <see cref="ObjectDisposedException"/> (nothing is left waiting forever), and closes the
-    /// file. Rows handed out and not released are unsent again at the next open.
+    /// file. Rows handed out and not released are unsent again at the next open. Logs the counters
+    /// of this run once (event 208: rows committed and released, drops by reason), since they are
+    /// not kept in the file.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -348,6 +351,15 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
         }
 
         _stop.Dispose();
+        if (Interlocked.Exchange(ref _summaryLogged, 1) == 0)
+        {
+            // What an operator (or a test) needs after a stop: every drop of this run, by reason.
+            var statistics = GetStatistics();
+            var drops = statistics.Drops;
+            LogClosed(
+                _logger, statistics.CommittedRows, statistics.ReleasedRows, drops.FullDropOldest, drops.FullRejectNew, drops.Expired, drops.DiskGuard,
+                drops.TooLarge, statistics.DeadLettersDropped, statistics.Rows, statistics.DeadLetters);
+        }
     }
 
     private static long AccountedBytes(BufferEntry entry) => entry.Payload.Length + entry.DeviceId.Value.Length + RowOverheadBytes;

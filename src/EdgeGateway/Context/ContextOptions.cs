@@ -5,7 +5,7 @@ using EdgeGateway.Configuration;
 namespace EdgeGateway.Context;
 
 /// <summary>Section <c>Context</c>: the device registry and how readings are joined to it.</summary>
-public sealed class ContextOptions
+public sealed class ContextOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Context";
@@ -23,6 +23,35 @@ public sealed class ContextOptions
     /// <summary>A device clock further than this from the gateway's flags its readings with clock-skew.</summary>
     [DurationRange("1s", "7d")]
     public TimeSpan ClockSkewTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Checks the devices file with the rest of the configuration, so a bad one is reported under
+    /// <c>Context:DevicesFile</c> (exit code 2) by <c>config validate</c> and before anything starts.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(DevicesFile))
+        {
+            return [];
+        }
+
+        IReadOnlyList<string> problems;
+        try
+        {
+            global::EdgeGateway.Context.DevicesFile.Load(DevicesFile);
+            problems = [];
+        }
+        catch (DevicesFileException error)
+        {
+            problems = error.Problems.Count > 0 ? error.Problems : [error.Message];
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            problems = [$"cannot be read: {error.Message}"];
+        }
+
+        return problems.Select(problem => new ValidationResult($"{DevicesFile}: {problem}", [nameof(DevicesFile)]));
+    }
 }
 
 /// <summary>What to do with readings of a device the registry does not know.</summary>

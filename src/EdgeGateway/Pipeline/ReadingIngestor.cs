@@ -58,6 +58,12 @@ public sealed partial class ReadingIngestor
         foreach (var item in items)
         {
             var message = item.Message;
+            if (item.SourceFailure is { } refused)
+            {
+                deadLetters.Add(DeadLetter(message, refused.ReasonName, refused.Detail));
+                continue;
+            }
+
             DeviceId? fromTopic = null;
             if (item.Template is { } template)
             {
@@ -108,14 +114,26 @@ public sealed partial class ReadingIngestor
             }
         }
 
-        foreach (var deadLetter in deadLetters)
+        if (deadLetters.Count > 0)
         {
-            await _buffer.AddDeadLetterAsync(deadLetter, cancellationToken);
+            // Submitted together, in order, so they share one group commit: awaiting each in turn would
+            // cost a commit interval per dead letter, and a flood of bad input would stall good input.
+            var stores = new Task<long?>[deadLetters.Count];
+            for (var i = 0; i < stores.Length; i++)
+            {
+                stores[i] = _buffer.AddDeadLetterAsync(deadLetters[i], cancellationToken);
+            }
+
+            await Task.WhenAll(stores);
             lock (_deadLettersByReason)
             {
                 // Counted together, so a snapshot's total always equals the sum of its reasons.
-                _deadLettersByReason[deadLetter.Reason] = _deadLettersByReason.GetValueOrDefault(deadLetter.Reason) + 1;
-                Interlocked.Increment(ref _deadLetters);
+                foreach (var deadLetter in deadLetters)
+                {
+                    _deadLettersByReason[deadLetter.Reason] = _deadLettersByReason.GetValueOrDefault(deadLetter.Reason) + 1;
+                }
+
+                Interlocked.Add(ref _deadLetters, stores.Length);
             }
         }
     }
@@ -152,4 +170,11 @@ public sealed record IngestStatistics(long ReadingsIngested, long DeadLettered, 
 /// <param name="Message">The raw message.</param>
 /// <param name="Decoder">Its decoder.</param>
 /// <param name="Template">The topic template that yields its device id, if any.</param>
-public sealed record IngestItem(RawMessage Message, IPayloadDecoder Decoder, TopicTemplate? Template);
+public sealed record IngestItem(RawMessage Message, IPayloadDecoder Decoder, TopicTemplate? Template)
+{
+    /// <summary>
+    /// Set when the source already knows the message cannot be decoded (its payload is too large):
+    /// it is dead-lettered with this reason without being decoded.
+    /// </summary>
+    public DecodeFailure? SourceFailure { get; init; }
+}

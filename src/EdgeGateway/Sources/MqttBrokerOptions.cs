@@ -45,6 +45,15 @@ public sealed class MqttBrokerOptions : IValidatableObject
     [DurationRange("1m", "365d")]
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// The largest payload the gateway decodes. A bigger message is acknowledged and dead-lettered with
+    /// reason <c>payload-too-large</c>, keeping only its first <see cref="MqttSource.OversizeBytesKept"/>
+    /// bytes. At most <see cref="Domain.RawMessage.MaxPayloadBytes"/>; the gateway announces an MQTT
+    /// 5.0 Maximum Packet Size a little above that, and a broker discards larger packets itself.
+    /// </summary>
+    [SizeRange("1KiB", "1MiB")]
+    public ByteSize MaxPayloadSize { get; set; } = new(256 * 1024);
+
     /// <summary>What to subscribe to; the gateway needs at least one subscription to take MQTT input.</summary>
     public List<MqttSourceSubscription> Subscriptions { get; set; } = [];
 

@@ -18,9 +18,20 @@ namespace EdgeGateway.Sources;
 /// </summary>
 public sealed partial class MqttSource : BackgroundService
 {
+    /// <summary>How many leading bytes of a payload over <see cref="MqttBrokerOptions.MaxPayloadSize"/> its dead letter keeps: enough to tell what sent it.</summary>
+    public const int OversizeBytesKept = 4096;
+
     private const int GroupSize = 1000;
+
+    /// <summary>
+    /// The Maximum Packet Size announced to the broker (MQTT 5.0): the largest payload a source may hand
+    /// over plus room for the topic and properties, so a payload over Mqtt:MaxPayloadSize still arrives
+    /// and is dead-lettered rather than discarded unseen by the broker.
+    /// </summary>
+    private const int MaximumPacketSize = RawMessage.MaxPayloadBytes + (128 * 1024);
     private readonly MqttBrokerOptions _options;
     private readonly string _clientId;
+    private readonly int _maxPayloadBytes;
     private readonly ReadingIngestor _ingestor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -45,6 +56,7 @@ public sealed partial class MqttSource : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
         _clientLogger = loggerFactory.CreateLogger("EdgeGateway.Sources.MqttClient");
+        _maxPayloadBytes = (int)Math.Min(_options.MaxPayloadSize.Bytes, RawMessage.MaxPayloadBytes);
         _subscriptions = [.. _options.Subscriptions.Select(s => (s, TopicTemplate.Parse(s.Topic), PayloadDecoders.Create(s.Decoder)))];
         _state = _subscriptions.Count == 0 ? MqttSourceState.Off : MqttSourceState.Connecting;
         _stateSince = timeProvider.GetUtcNow();
@@ -95,6 +107,7 @@ public sealed partial class MqttSource : BackgroundService
             Password = _options.Password,
             Tls = _options.UseTls ? new MqttTlsOptions { CaFile = _options.CaFile } : null,
             ReceiveMaximum = (ushort)_options.ReceiveMaximum,
+            MaximumPacketSize = MaximumPacketSize,
             AcknowledgementMode = MqttAcknowledgementMode.Manual,
             TimeProvider = _timeProvider,
             Logger = new ClientLogger(_clientLogger, RecordClientError),
@@ -106,11 +119,34 @@ public sealed partial class MqttSource : BackgroundService
         }
 
         await ConnectAsync(client, stoppingToken);
+
+        // Take messages before the subscription is confirmed: a persistent session's backlog arrives
+        // right after CONNACK, ahead of the SUBACK, and when it is more than the client holds (mosquitto
+        // 2.0.11 sends more than Receive Maximum after a reconnect) the SUBACK is read only once the
+        // consumer made room. Waiting for it first would wait forever.
+        using var stopConsuming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var consuming = ConsumeAsync(client, stopConsuming.Token);
+        try
+        {
+            await SubscribeAsync(client, stoppingToken);
+        }
+        catch
+        {
+            await stopConsuming.CancelAsync();
+            await consuming;
+            throw;
+        }
+
+        await consuming;
+    }
+
+    private async Task ConsumeAsync(MqttClient client, CancellationToken cancellationToken)
+    {
         var group = new List<MqttReceivedMessage>(GroupSize);
         var items = new List<IngestItem>(GroupSize);
         try
         {
-            while (await client.Messages.WaitToReadAsync(stoppingToken))
+            while (await client.Messages.WaitToReadAsync(cancellationToken))
             {
                 group.Clear();
                 items.Clear();
@@ -118,16 +154,28 @@ public sealed partial class MqttSource : BackgroundService
                 {
                     group.Add(message);
                     var subscription = Match(message.Topic);
-                    var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, message.Payload, _timeProvider.GetUtcNow());
-                    items.Add(new IngestItem(raw, subscription.Decoder, subscription.Template));
+                    var payload = message.Payload;
+                    DecodeFailure? tooLarge = null;
+                    if (message.PayloadLength > _maxPayloadBytes || message.IsPayloadCut)
+                    {
+                        // Not decoded, and only its head kept: enough to find the sender, not to fill the disk.
+                        // (Over MQTT 3.1.1 the client itself cut what exceeded its maximum packet size.)
+                        tooLarge = new DecodeFailure(
+                            DecodeFailureReason.PayloadTooLarge,
+                            $"the payload is {message.PayloadLength} bytes, over Mqtt:MaxPayloadSize ({_options.MaxPayloadSize}); only its first {OversizeBytesKept} bytes are kept");
+                        payload = payload[..Math.Min(payload.Length, OversizeBytesKept)];
+                    }
+
+                    var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, payload, _timeProvider.GetUtcNow());
+                    items.Add(new IngestItem(raw, subscription.Decoder, subscription.Template) { SourceFailure = tooLarge });
                 }
 
                 // Durable first (readings or dead letters), acknowledged second.
-                await _ingestor.IngestAsync(items, stoppingToken);
-                await client.AcknowledgeAsync(group, stoppingToken);
+                await _ingestor.IngestAsync(items, cancellationToken);
+                await client.AcknowledgeAsync(group, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping: what was not acknowledged is redelivered by the broker after the restart.
         }
@@ -152,7 +200,10 @@ public sealed partial class MqttSource : BackgroundService
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
         }
+    }
 
+    private async Task SubscribeAsync(MqttClient client, CancellationToken stoppingToken)
+    {
         var results = await client.SubscribeAsync(
             [.. _subscriptions.Select(s => new MqttSubscription(s.Template.SubscriptionFilter, new MqttSubscriptionOptions((MqttQualityOfService)s.Options.QoS)))],
             stoppingToken);

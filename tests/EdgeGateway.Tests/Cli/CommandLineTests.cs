@@ -40,6 +40,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("""{ "Mqtt": { "Port": "abc" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 'abc' is not a whole number")]
     [InlineData("""{ "Mqtt": { "Port": 70000 }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 70000 is out of range")]
     [InlineData("""{ "Buffer": { "FullPolicy": "yolo" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Buffer:FullPolicy: 'yolo' is not one of: block, drop-oldest, reject-new")]
+    [InlineData("""{ "Mqtt": { "MaxPayloadSize": "2MiB" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:MaxPayloadSize: 2MiB is out of range (must be between 1KiB and 1MiB)")]
     public async Task Validate_rejects_an_invalid_file_with_exit_code_2_naming_the_key(string json, string expected)
     {
         var path = _directory.WriteFile("bad.json", json);
@@ -64,6 +65,39 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("Buffer:FullPolicy", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("environment variable EDGEGW__Buffer__FullPolicy", result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("Gateway ready", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("subscription", "Mqtt:Subscriptions:0:Topic: needs a {deviceId} level")]
+    [InlineData("nested-typo", "Mqtt:Subscriptions:0:Decoder:Json:Metrics:0:Feild: unknown key; did you mean 'Field'?")]
+    [InlineData("devices-file", "Context:DevicesFile: ")]
+    [InlineData("missing-devices-file", "Context:DevicesFile: ")]
+    public async Task Run_refuses_an_invalid_configuration_with_exit_code_2_naming_the_key_before_starting(string problem, string expected)
+    {
+        var devices = _directory.WriteFile("devices.json", """{ "devices": [ { "id": "aq 1", "type": "air-quality" } ] }""");
+        (string? Subscription, string? DevicesFile) setup = problem switch
+        {
+            "subscription" => ("""{ "Topic": "city/{district}/aq", "Decoder": { "Kind": "json", "Json": { "Metrics": [ { "Field": "pm25" } ] } } }""", null),
+            "nested-typo" => ("""{ "Topic": "city/{deviceId}", "Decoder": { "Kind": "json", "Json": { "Metrics": [ { "Feild": "pm25" } ] } } }""", null),
+            "devices-file" => (null, devices),
+            _ => (null, _directory.File("absent-devices.json")),
+        };
+        var (subscription, devicesFile) = setup;
+        var path = _directory.WriteFile("bad.json", $$"""
+            {
+              "Mqtt": { "Port": 9, "Subscriptions": [ {{subscription}} ] },
+              "Context": { "RegistryPath": "{{_directory.File("registry.db")}}"{{(devicesFile is null ? string.Empty : $", \"DevicesFile\": \"{devicesFile}\"")}} },
+              "Buffer": { "Path": "{{_directory.File("buffer.db")}}" },
+              "Kafka": { "BootstrapServers": "127.0.0.1:9" }
+            }
+            """);
+
+        var result = await DotNetPrograms.RunGatewayAsync(["run", "--config", path], cancellationToken: Token);
+
+        Assert.Equal(ExitCodes.InvalidConfiguration, result.ExitCode);
+        Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Gateway ready", result.StandardOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(_directory.File("buffer.db")), "the buffer was opened although the configuration is invalid");
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using EdgeGateway.Domain;
 using EdgeGateway.Pipeline;
 using EdgeGateway.Testing.Files;
 using EdgeGateway.Testing.Logging;
+using EdgeGateway.Testing.Waiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xunit;
@@ -74,5 +75,23 @@ public sealed class ReadingIngestorTests : LoggedTest
         // Each cause is logged once, however many messages share it.
         await ingestor.IngestAsync([Item("city/aq/aq-1", "{"), Item("city/aq/aq-1", "[")], CancellationToken);
         Assert.Single(Logs.Entries, e => e.Message.Contains("malformed-json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_dead_letters_of_one_group_share_a_commit_instead_of_waiting_a_commit_interval_each()
+    {
+        // A flood of bad input must not slow ingest to one dead letter per commit interval.
+        const int bad = 40;
+        var slowCommits = new BufferOptions { Path = _directory.File("slow.db"), CommitInterval = TimeSpan.FromSeconds(1) };
+        await using var buffer = new ReadingBuffer(slowCommits, TimeProvider.System, LoggerFactory.CreateLogger<ReadingBuffer>());
+        var ingestor = new ReadingIngestor(
+            new ContextEnricher(_registry, Options.Create(new ContextOptions())), buffer, new DeviceSequencer(), TimeProvider.System, LoggerFactory.CreateLogger<ReadingIngestor>());
+
+        var ingest = ingestor.IngestAsync([.. Enumerable.Range(0, bad).Select(i => Item("city/aq/aq-1", $"{{\"pm25\": {i}"))], CancellationToken);
+
+        // One after the other they would take 40 s; grouped, about one interval.
+        await Eventually.WithinAsync(ingest, $"{bad} dead letters committed", TimeSpan.FromSeconds(15));
+        Assert.Equal(bad, ingestor.DeadLettered);
+        Assert.Equal(bad, (await buffer.ListDeadLettersAsync(0, 100, CancellationToken)).Count);
     }
 }
