@@ -17,6 +17,7 @@ public sealed class SimulatedDevice
         ArgumentNullException.ThrowIfNull(profile);
         Profile = profile;
         Clock = new DeviceClock(profile.Clock, start);
+        Start = start;
         Signal = SignalModel.Create(profile.Model, DeviceSeeds.Create(seed, profile.Id, "signal"), profile.Location);
         FaultRandom = DeviceSeeds.Create(seed, profile.Id, "faults");
         Firmware = profile.Firmware;
@@ -32,7 +33,10 @@ public sealed class SimulatedDevice
     public string Id => Profile.Id;
 
     /// <summary>The device's own clock.</summary>
-    public DeviceClock Clock { get; }
+    public DeviceClock Clock { get; private set; }
+
+    /// <summary>When its run started (true time): its clock's offset and drift count from here.</summary>
+    public DateTimeOffset Start { get; private set; }
 
     /// <summary>Its signal model.</summary>
     public SignalModel Signal { get; }
@@ -77,8 +81,23 @@ public sealed class SimulatedDevice
         IntervalScale = scale;
     }
 
-    /// <summary>Re-spaces the first sample after a scale change: within one new interval of <paramref name="start"/>, at the same phase.</summary>
-    public void ResetSchedule(DateTimeOffset start) => NextSampleTime = start + (EffectiveInterval * Phase);
+    /// <summary>
+    /// Starts the run again at <paramref name="start"/> (before the first sample: connecting can take a
+    /// while): the clock counts its drift from there and the first sample falls within one interval of
+    /// it, at the device's phase.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device has already sampled.</exception>
+    public void Restart(DateTimeOffset start)
+    {
+        if (_lastSample is not null)
+        {
+            throw new InvalidOperationException($"Device {Id} has already sampled; it cannot be restarted.");
+        }
+
+        Start = start;
+        Clock = new DeviceClock(Profile.Clock, start);
+        NextSampleTime = start + (EffectiveInterval * Phase);
+    }
 
     /// <summary>
     /// Changes the sampling interval (a command): the next sample is one new interval after the last
