@@ -79,6 +79,21 @@ public static class SimulatorCommandLine
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error });
     }
 
+    /// <summary>
+    /// Resolves the settings a command line (and the scenario file it names) asks for, without running:
+    /// null with the problems when it is invalid.
+    /// </summary>
+    public static SimulatorSettings? ParseSettings(string[] args, out IReadOnlyList<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new SimulatorOptions();
+        var parsed = options.Build().Parse(args);
+        var found = parsed.Errors.Select(e => e.Message).ToList();
+        var settings = found.Count == 0 ? options.Resolve(parsed, found) : null;
+        problems = found;
+        return found.Count == 0 ? settings : null;
+    }
+
     /// <summary>The options, and how they become <see cref="SimulatorSettings"/>.</summary>
     private sealed class SimulatorOptions
     {
