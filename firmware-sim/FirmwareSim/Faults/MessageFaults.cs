@@ -45,7 +45,7 @@ public static class MessageFaults
 
     /// <summary>
     /// A malformed copy of a JSON payload, one of three kinds a decoder must refuse: cut short, a byte
-    /// that is not UTF-8, or the last value replaced by a bare <c>NaN</c>.
+    /// that is not UTF-8 in place of a bracket, colon or comma, or the last value replaced by a bare <c>NaN</c>.
     /// </summary>
     public static byte[] Corrupt(Random random, byte[] payload)
     {
@@ -56,8 +56,11 @@ public static class MessageFaults
             case 0:
                 return payload[..Math.Max(1, payload.Length / 2)];
             case 1:
+                // In place of a structural character, so the result is neither UTF-8 nor JSON (a lenient
+                // reader may accept a bad byte inside a string).
                 var copy = (byte[])payload.Clone();
-                copy[random.Next(copy.Length)] = 0xFF;
+                var structural = Enumerable.Range(0, copy.Length).Where(i => copy[i] is (byte)'{' or (byte)'}' or (byte)'[' or (byte)']' or (byte)':' or (byte)',').ToList();
+                copy[structural.Count > 0 ? structural[random.Next(structural.Count)] : random.Next(copy.Length)] = 0xFF;
                 return copy;
             default:
                 var text = Encoding.UTF8.GetString(payload);
