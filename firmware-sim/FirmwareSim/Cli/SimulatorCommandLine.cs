@@ -308,13 +308,14 @@ public static class SimulatorCommandLine
                 }
             }
 
-            // Names are unique: the protocol's name, numbered when it appears more than once.
+            // Names are unique: the given name or the protocol's, numbered when it appears more than once.
+            var totals = ports.GroupBy(p => p.Name ?? SerialProtocols.Name(p.Protocol)).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
             var seen = new Dictionary<string, int>(StringComparer.Ordinal);
             return [.. ports.Select(p =>
             {
                 var name = p.Name ?? SerialProtocols.Name(p.Protocol);
                 var n = seen[name] = seen.GetValueOrDefault(name) + 1;
-                return p with { Name = n == 1 && p.Name is not null ? name : $"{name}-{n.ToString(CultureInfo.InvariantCulture)}" };
+                return p with { Name = totals[name] == 1 ? name : $"{name}-{n.ToString(CultureInfo.InvariantCulture)}" };
             })];
         }
 

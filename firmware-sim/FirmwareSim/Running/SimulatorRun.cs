@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeGateway.Mqtt.Client;
 using FirmwareSim.Fleet;
 using FirmwareSim.Mqtt;
+using FirmwareSim.Serial;
 
 namespace FirmwareSim.Running;
 
@@ -41,11 +42,25 @@ public sealed class SimulatorRun
     public async Task<int> RunAsync(CancellationToken stopToken, CancellationToken abortToken)
     {
         var profiles = FleetBuilder.Build(_settings.Groups, _settings.City, _settings.Seed, _settings.Format);
+        SerialFleet? serial;
+        try
+        {
+            serial = await OpenSerialAsync(stopToken);
+        }
+        catch (IOException error)
+        {
+            await _error.WriteLineAsync($"firmware-sim: cannot create the serial ports: {error.Message}");
+            return 1;
+        }
+
         var ledger = _settings.LedgerPath is { } path ? Ledger.Create(path) : null;
         var ending = "duration";
         var exitCode = 0;
         var started = Stopwatch.GetTimestamp();
         MqttFleet? fleet = null;
+        using var duration = _settings.Duration is { } limit ? new CancellationTokenSource(limit, _time) : new CancellationTokenSource();
+        using var serialStop = CancellationTokenSource.CreateLinkedTokenSource(stopToken, duration.Token);
+        var serialRun = serial?.RunAsync(serialStop.Token) ?? Task.CompletedTask;
         try
         {
             if (_settings.Mqtt is { } mqtt)
@@ -85,6 +100,15 @@ public sealed class SimulatorRun
                 }
             }
 
+            else
+            {
+                using var progress = new CancellationTokenSource();
+                var reporter = ReportProgressAsync(progress.Token);
+                await serialRun;
+                await progress.CancelAsync();
+                await reporter;
+            }
+
             if (stopToken.IsCancellationRequested)
             {
                 ending = "stopped";
@@ -102,6 +126,9 @@ public sealed class SimulatorRun
         }
         finally
         {
+            await serialStop.CancelAsync();
+            await serialRun;
+            serial?.Dispose();
             if (ledger is not null)
             {
                 await ledger.DisposeAsync();
@@ -114,6 +141,7 @@ public sealed class SimulatorRun
             Seconds = Stopwatch.GetElapsedTime(started).TotalSeconds,
             Devices = fleet is null ? 0 : profiles.Count,
             Connections = fleet?.ConnectionCount ?? 0,
+            SerialPorts = serial?.Ports.Count ?? 0,
             RequestedRate = _settings.Rate,
             LedgerLines = ledger?.Lines ?? 0,
             Statistics = Statistics,
@@ -125,6 +153,27 @@ public sealed class SimulatorRun
         }
 
         return exitCode;
+    }
+
+    private async Task<SerialFleet?> OpenSerialAsync(CancellationToken cancellationToken)
+    {
+        if (_settings.Serial.Count == 0)
+        {
+            return null;
+        }
+
+        var serial = SerialFleet.Open(_settings.Serial, _settings.Seed, _settings.City, _settings.Faults, Statistics, _time);
+        foreach (var port in serial.Ports)
+        {
+            await _output.WriteLineAsync($"firmware-sim: serial {port.Name} ({SerialProtocols.Name(port.Protocol)}) on {port.Path}");
+        }
+
+        if (_settings.SerialPathsFile is { } pathsFile)
+        {
+            await serial.WritePathsAsync(pathsFile, cancellationToken);
+        }
+
+        return serial;
     }
 
     private async Task ReportProgressAsync(CancellationToken cancellationToken)
@@ -145,9 +194,20 @@ public sealed class SimulatorRun
                 var now = Stopwatch.GetTimestamp();
                 var readings = Statistics.MqttReadings;
                 var rate = (readings - lastReadings) / Stopwatch.GetElapsedTime(lastStamp, now).TotalSeconds;
+                var parts = new List<string>(2);
+                if (_settings.Mqtt is not null)
+                {
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"{readings:N0} readings sent ({rate:N0}/s now), {Statistics.MqttFailures:N0} failed"));
+                }
+
+                if (_settings.Serial.Count > 0)
+                {
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"serial: {Statistics.SerialFrames:N0} frames"));
+                }
+
                 await _output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"firmware-sim: {Stopwatch.GetElapsedTime(started, now).TotalSeconds:0} s: {readings:N0} readings sent ({rate:N0}/s now), {Statistics.MqttFailures:N0} failed"));
+                    $"firmware-sim: {Stopwatch.GetElapsedTime(started, now).TotalSeconds:0} s: {string.Join("; ", parts)}"));
                 lastReadings = readings;
                 lastStamp = now;
             }

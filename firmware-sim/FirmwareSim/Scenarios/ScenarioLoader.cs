@@ -99,13 +99,7 @@ public static class ScenarioLoader
             throw new ScenarioException($"{path}.model: is required (one of {DeviceModels.NameList})");
         }
 
-        var modelName = String(modelElement, $"{path}.model");
-        if (!DeviceModels.TryParse(modelName, out var model))
-        {
-            throw new ScenarioException($"{path}.model: '{modelName}' is not one of {DeviceModels.NameList}");
-        }
-
-        var group = new DeviceGroup { Model = model };
+        var group = new DeviceGroup { Model = Model(modelElement, $"{path}.model") };
         foreach (var property in element.EnumerateObject())
         {
             var at = $"{path}.{property.Name}";
@@ -126,6 +120,14 @@ public static class ScenarioLoader
         }
 
         return group;
+    }
+
+    private static DeviceModel Model(JsonElement element, string path)
+    {
+        var name = String(element, path);
+        return DeviceModels.TryParse(name, out var model)
+            ? model
+            : throw new ScenarioException($"{path}: '{name}' is not one of {DeviceModels.NameList}");
     }
 
     private static CitySettings City(JsonElement element, string path)
@@ -201,7 +203,8 @@ public static class ScenarioLoader
                 "interval" => port with { Interval = Duration(value, at, minimum: TimeSpan.FromMilliseconds(10)) },
                 "slaveId" => port with { SlaveId = (byte)Int(value, at, 1, 247) },
                 "deviceId" => port with { DeviceId = TopicLevel(value, at) },
-                _ => throw Unknown(at, "protocol, name, interval, slaveId, deviceId"),
+                "model" => port with { Model = Model(value, at) },
+                _ => throw Unknown(at, "protocol, name, interval, slaveId, deviceId, model"),
             };
         }
 

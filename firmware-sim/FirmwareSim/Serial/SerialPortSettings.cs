@@ -1,3 +1,5 @@
+using FirmwareSim.Devices;
+
 namespace FirmwareSim.Serial;
 
 /// <summary>What a simulated serial device speaks.</summary>
@@ -39,6 +41,21 @@ public sealed record SerialPortSettings
 
     /// <summary>The device id in CSV and JSON lines (and the seed of its signal); null: the port's name.</summary>
     public string? DeviceId { get; init; }
+
+    /// <summary>
+    /// What CSV and JSON lines measure; null: weather for CSV, air quality for JSON lines. (PMS5003 and
+    /// SDS011 are air quality, Modbus a weather station, NMEA a GPS.)
+    /// </summary>
+    public DeviceModel? Model { get; init; }
+
+    /// <summary>The model whose signal feeds the port.</summary>
+    public DeviceModel EffectiveModel => Protocol switch
+    {
+        SerialProtocol.Pms5003 or SerialProtocol.Sds011 => DeviceModel.AirQuality,
+        SerialProtocol.ModbusRtu or SerialProtocol.Nmea => DeviceModel.Weather,
+        SerialProtocol.Csv => Model ?? DeviceModel.Weather,
+        _ => Model ?? DeviceModel.AirQuality,
+    };
 }
 
 /// <summary>Names of serial protocols as written on the command line and in scenario files.</summary>
