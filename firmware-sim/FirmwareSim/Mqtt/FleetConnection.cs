@@ -91,6 +91,13 @@ internal sealed class FleetConnection
             await SendLoopAsync(drainToken);
             await SayGoodbyeAsync(drainToken);
         }
+        catch (Exception error) when (error is not OperationCanceledException || !drainToken.IsCancellationRequested)
+        {
+            // Nobody will read this connection's channel any more: fail the scheduler's next write to it
+            // instead of letting it wait forever.
+            _channel.Writer.TryComplete(error);
+            throw;
+        }
         catch (OperationCanceledException) when (drainToken.IsCancellationRequested)
         {
             var lost = _pending.Count + _retry.Count;
@@ -107,13 +114,19 @@ internal sealed class FleetConnection
         }
         finally
         {
-            if (_client is { } client)
-            {
-                await client.DisposeAsync();
-            }
-
-            await _commands;
+            await CloseAsync();
         }
+    }
+
+    /// <summary>Drops the client, if any, without goodbyes (a failed or cancelled start); idempotent.</summary>
+    public async Task CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _client, null) is { } client)
+        {
+            await client.DisposeAsync();
+        }
+
+        await _commands;
     }
 
     private async Task SendLoopAsync(CancellationToken drainToken)
@@ -434,6 +447,8 @@ internal sealed class FleetConnection
         Retain = true,
     };
 
+    // Firmware and interval are written by the scheduler's task; a reference and a 64-bit TimeSpan are
+    // read whole, and a status that shows the value from just before a change is still a true status.
     private static DeviceStatus Status(FleetDevice device, bool online, DateTimeOffset now, string? reason) =>
         new(device.Profile, online, device.Device.Firmware, device.Device.Interval, now, reason);
 

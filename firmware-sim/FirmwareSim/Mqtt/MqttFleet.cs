@@ -60,10 +60,23 @@ public sealed class MqttFleet
     /// <exception cref="EdgeGateway.Mqtt.Client.MqttClientException">A connection could not be made within the connect timeout.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(
-            _connections,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _settings.ConnectConcurrency), CancellationToken = cancellationToken },
-            async (connection, token) => await connection.ConnectAsync(token));
+        try
+        {
+            await Parallel.ForEachAsync(
+                _connections,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _settings.ConnectConcurrency), CancellationToken = cancellationToken },
+                async (connection, token) => await connection.ConnectAsync(token));
+        }
+        catch
+        {
+            // The run will not start: close what did connect (its will fires; nothing was sent yet).
+            foreach (var connection in _connections)
+            {
+                await connection.CloseAsync();
+            }
+
+            throw;
+        }
         await _log.WriteLineAsync($"firmware-sim: {_scheduler.Devices.Count} devices on {_connections.Count} connection(s) to {_settings}");
     }
 

@@ -372,23 +372,24 @@ public sealed class FleetScheduler
 
     private OutgoingMessage ReadingMessage(FleetDevice device, DeviceSample sample, MessageFaultDecision decision, FaultKind? extraFault = null)
     {
-        List<FaultKind> faults = [];
+        // Most messages have no fault: the list is made only for those that do.
+        List<FaultKind>? faults = null;
         if (extraFault is { } extra)
         {
-            faults.Add(extra);
+            (faults ??= []).Add(extra);
         }
 
         if (device.IsSlow)
         {
             _statistics.Fault(FaultKind.SlowDevice);
-            faults.Add(FaultKind.SlowDevice);
+            (faults ??= []).Add(FaultKind.SlowDevice);
         }
 
         var time = sample.DeviceTime;
         if (decision.FutureTimestamp)
         {
             _statistics.Fault(FaultKind.FutureTimestamp);
-            faults.Add(FaultKind.FutureTimestamp);
+            (faults ??= []).Add(FaultKind.FutureTimestamp);
             time += _settings.Faults.FutureSkew;
         }
 
@@ -396,7 +397,7 @@ public sealed class FleetScheduler
         if (decision.Malformed)
         {
             _statistics.Fault(FaultKind.Malformed);
-            faults.Add(FaultKind.Malformed);
+            (faults ??= []).Add(FaultKind.Malformed);
             payload = MessageFaults.Corrupt(device.Device.FaultRandom, payload);
         }
 
@@ -411,7 +412,7 @@ public sealed class FleetScheduler
             EventTime = time,
             Values = sample.Values,
             Ledgered = !decision.Malformed,
-            Faults = faults.Count == 0 ? [] : faults,
+            Faults = faults ?? [],
         };
     }
 
