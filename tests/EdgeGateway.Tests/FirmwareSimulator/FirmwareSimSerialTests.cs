@@ -150,7 +150,8 @@ public sealed class FirmwareSimSerialTests
     [Fact]
     public async Task The_Modbus_weather_station_answers_reads_and_refuses_bad_requests_with_exceptions()
     {
-        await using var port = await PlayAsync(SerialProtocol.ModbusRtu);
+        // Registers are refreshed every interval: an hour keeps them still while the test compares reads.
+        await using var port = await PlayAsync(SerialProtocol.ModbusRtu, interval: TimeSpan.FromHours(1));
         var reader = port.Reader;
 
         var input = await AskAsync(reader, Request(7, 0x04, 0, 8), expected: 5 + 16);
@@ -162,7 +163,7 @@ public sealed class FirmwareSimSerialTests
         Assert.InRange(registers[4], 0, 360);
 
         var holding = await AskAsync(reader, Request(7, 0x03, 0, 4), expected: 5 + 8);
-        Assert.Equal([7, 0x03, 8, 0, 7, 0, 1], holding.Take(7));
+        Assert.Equal([7, 0x03, 8, 0, 7, 0x0E, 0x10], holding.Take(7));
 
         var partial = await AskAsync(reader, Request(7, 0x04, 2, 3), expected: 5 + 6);
         Assert.Equal(input.Skip(3 + 4).Take(6), partial.Skip(3).Take(6));
@@ -183,7 +184,7 @@ public sealed class FirmwareSimSerialTests
         await reader.WriteAsync(request[..3]);
         await reader.WriteAsync(request[3..]);
         await reader.ReadUntilAsync(b => b.Count >= 7, "the answer to a split request");
-        Assert.Equal([7, 0x03, 2, 0, 1], reader.Buffer.Take(5));
+        Assert.Equal([7, 0x03, 2, 0x0E, 0x10], reader.Buffer.Take(5));
         Assert.True(ValidCrc([.. reader.Buffer.Take(7)]));
         Assert.Equal(7, port.Statistics.ModbusRequests);
         Assert.Equal(3, port.Statistics.ModbusExceptions);
