@@ -23,6 +23,10 @@ public static class DotNetPrograms
     public static Task<ProcessResult> RunGatewayAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default) =>
         ExternalProcess.RunAsync(HostPath, [Gateway, .. arguments], environment: environment, cancellationToken: cancellationToken);
 
+    /// <summary>Starts firmware-sim with <paramref name="arguments"/> (stop it with <see cref="ExternalProcess.Terminate"/>, as Ctrl+C would).</summary>
+    public static ExternalProcess StartFirmwareSim(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
+        ExternalProcess.Start(HostPath, [FirmwareSim, .. arguments], workingDirectory, environment);
+
     /// <summary>Runs firmware-sim with <paramref name="arguments"/> to completion.</summary>
     public static Task<ProcessResult> RunFirmwareSimAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
         ExternalProcess.RunAsync(HostPath, [FirmwareSim, .. arguments], cancellationToken: cancellationToken);
