@@ -32,7 +32,7 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the ingest path, the MQTT source and the Kafka forwarder.</summary>
+    /// <summary>Adds the ingest path, the MQTT and serial sources and the Kafka forwarder.</summary>
     public static IServiceCollection AddIngestPipeline(this IServiceCollection services)
     {
         services.AddReadingBuffer();
@@ -59,6 +59,7 @@ public static class PipelineServiceCollectionExtensions
         });
         services.AddHostedService<KafkaForwarder>();
         services.AddHostedService<MqttSource>();
+        services.AddHostedService<EdgeGateway.Sources.Serial.SerialSource>();
         return services;
     }
 }

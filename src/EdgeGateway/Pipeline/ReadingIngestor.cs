@@ -105,6 +105,17 @@ public sealed partial class ReadingIngestor
         }
     }
 
+    /// <summary>
+    /// Dead-letters input a source rejected before decoding (serial garbage, a Modbus timeout), with its
+    /// bytes and reason; completes when the dead letter is committed. Logged once per source and cause.
+    /// </summary>
+    public async Task DeadLetterAsync(RawMessage message, string reason, string? detail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await _buffer.AddDeadLetterAsync(DeadLetter(message, reason, detail), cancellationToken);
+        Interlocked.Increment(ref _deadLetters);
+    }
+
     private DeadLetterEntry DeadLetter(RawMessage message, string reason, string? detail)
     {
         // Bad input is logged once per cause, not once per message.
