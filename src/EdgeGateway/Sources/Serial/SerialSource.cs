@@ -239,6 +239,9 @@ public sealed partial class SerialSource : BackgroundService
     {
         var isNmea = options.Protocol == SerialProtocol.Nmea;
         var group = new List<IngestItem>(GroupSize);
+
+        // Counted once durable (committed readings or dead letters), so the counters never run ahead of the buffer.
+        var outcomes = new List<string?>(GroupSize);
         while (await reader.WaitToReadAsync(stoppingToken))
         {
             while (group.Count < GroupSize && reader.TryRead(out var item))
@@ -246,43 +249,51 @@ public sealed partial class SerialSource : BackgroundService
                 if (item.RejectReason is { } reason)
                 {
                     // Keep stream order: what came before the bad frame is committed first.
-                    await FlushAsync(group, stoppingToken);
-                    statistics.CountBad(reason);
+                    await FlushAsync(group, outcomes, statistics, stoppingToken);
                     await _ingestor.DeadLetterAsync(item.Message, reason, item.Detail, stoppingToken);
+                    statistics.CountBad(reason);
                     continue;
                 }
 
-                if (isNmea && !NmeaDecoder.IsSupported(NmeaDecoder.SentenceType(item.Message.Payload.Span)) && item.Message.Payload.Span[0] == (byte)'$')
+                var payload = item.Message.Payload.Span;
+                if (isNmea && payload[0] == (byte)'$' && !NmeaDecoder.IsSupported(NmeaDecoder.SentenceType(payload)))
                 {
                     statistics.CountIgnored();
                     continue;
                 }
 
-                // Counted here per cause; the ingest path dead-letters a frame that does not decode.
+                // Decoded here to count by cause; the ingest path dead-letters a frame that does not decode.
                 var decoded = item.Decoder.Decode(item.Message, null);
-                if (decoded.IsSuccess)
-                {
-                    statistics.CountFrame();
-                }
-                else
-                {
-                    statistics.CountBad(decoded.Failure.ReasonName);
-                }
-
+                outcomes.Add(decoded.IsSuccess ? null : decoded.Failure.ReasonName);
                 group.Add(new IngestItem(item.Message, item.Decoder, null));
             }
 
-            await FlushAsync(group, stoppingToken);
+            await FlushAsync(group, outcomes, statistics, stoppingToken);
         }
     }
 
-    private async Task FlushAsync(List<IngestItem> group, CancellationToken stoppingToken)
+    private async Task FlushAsync(List<IngestItem> group, List<string?> outcomes, SerialPortStatistics statistics, CancellationToken stoppingToken)
     {
-        if (group.Count > 0)
+        if (group.Count == 0)
         {
-            await _ingestor.IngestAsync(group, stoppingToken);
-            group.Clear();
+            return;
         }
+
+        await _ingestor.IngestAsync(group, stoppingToken);
+        foreach (var failure in outcomes)
+        {
+            if (failure is null)
+            {
+                statistics.CountFrame();
+            }
+            else
+            {
+                statistics.CountBad(failure);
+            }
+        }
+
+        group.Clear();
+        outcomes.Clear();
     }
 
     private static void Write(ChannelWriter<PortItem> writer, PortItem item, CancellationToken stoppingToken)
