@@ -22,5 +22,6 @@ public static class ConfigurationSchema
         (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
+        (EdgeGateway.Sources.Serial.SerialOptions.SectionName, typeof(EdgeGateway.Sources.Serial.SerialOptions)),
     ];
 }

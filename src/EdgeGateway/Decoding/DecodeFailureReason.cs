@@ -65,4 +65,10 @@ public enum DecodeFailureReason
 
     /// <summary>The topic does not match the subscription's topic template.</summary>
     TopicMismatch,
+
+    /// <summary>A frame from a serial device fails its checksum (PMS5003 sum, SDS011 sum, NMEA XOR, Modbus CRC).</summary>
+    ChecksumMismatch,
+
+    /// <summary>A frame from a serial device has the wrong length, start or end bytes, or fields it cannot hold.</summary>
+    MalformedFrame,
 }

@@ -50,6 +50,13 @@ public sealed class DecoderOptions : IValidatableObject
         }
 
         var kind = KebabCaseEnumConverter.ToKebabCase(Kind.ToString());
+        if (Kind is not (DecoderKind.Json or DecoderKind.Senml or DecoderKind.Number))
+        {
+            // The hardware formats are chosen by a serial port's Protocol or a GPIO line's Mode, not here.
+            yield return new ValidationResult($"'{kind}' is not one of: json, senml, number", [nameof(Kind)]);
+            yield break;
+        }
+
         if (Kind == DecoderKind.Json && Json is null)
         {
             yield return new ValidationResult("is required with Kind: json (at least the Metrics to take, or AllNumericFields: true)", [nameof(Json)]);
@@ -90,4 +97,22 @@ public enum DecoderKind
 
     /// <summary>A single plain number: <see cref="PlainNumberDecoder"/>.</summary>
     Number,
+
+    /// <summary>Plantower PMS5003 frames from a serial port (<c>Serial:Ports</c> only).</summary>
+    Pms5003,
+
+    /// <summary>Nova SDS011 frames from a serial port (<c>Serial:Ports</c> only).</summary>
+    Sds011,
+
+    /// <summary>NMEA 0183 sentences (GGA, RMC) from a serial port (<c>Serial:Ports</c> only).</summary>
+    Nmea,
+
+    /// <summary>CSV lines with a column mapping from a serial port (<c>Serial:Ports</c> only).</summary>
+    Csv,
+
+    /// <summary>Modbus RTU register reads (<c>Serial:Ports</c> only).</summary>
+    Modbus,
+
+    /// <summary>Readings made from GPIO edges (<c>Gpio:Lines</c> only).</summary>
+    Gpio,
 }

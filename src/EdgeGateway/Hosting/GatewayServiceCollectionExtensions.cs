@@ -26,6 +26,7 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        AddSection<EdgeGateway.Sources.Serial.SerialOptions>(services, configuration, EdgeGateway.Sources.Serial.SerialOptions.SectionName);
         return services;
     }
 

@@ -4,6 +4,7 @@ using EdgeGateway.Forwarding;
 using EdgeGateway.Kafka.Producing;
 using EdgeGateway.Pipeline;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Serial;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,7 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the ingest path, the MQTT source and the Kafka forwarder.</summary>
+    /// <summary>Adds the ingest path, the MQTT and serial sources and the Kafka forwarder.</summary>
     public static IServiceCollection AddIngestPipeline(this IServiceCollection services)
     {
         services.AddReadingBuffer();
@@ -69,6 +70,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<KafkaForwarder>());
         services.TryAddSingleton<MqttSource>();
         services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
+        services.AddHostedService<SerialSource>();
         return services;
     }
 }

@@ -138,6 +138,21 @@ public sealed partial class ReadingIngestor
         }
     }
 
+    /// <summary>
+    /// Dead-letters input a source rejected before decoding (serial garbage, a Modbus timeout), with its
+    /// bytes and reason; completes when the dead letter is committed. Logged once per source and cause.
+    /// </summary>
+    public async Task DeadLetterAsync(RawMessage message, string reason, string? detail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await _buffer.AddDeadLetterAsync(DeadLetter(message, reason, detail), cancellationToken);
+        lock (_deadLettersByReason)
+        {
+            _deadLettersByReason[reason] = _deadLettersByReason.GetValueOrDefault(reason) + 1;
+            Interlocked.Increment(ref _deadLetters);
+        }
+    }
+
     private DeadLetterEntry DeadLetter(RawMessage message, string reason, string? detail)
     {
         // Bad input is logged once per cause, not once per message.
