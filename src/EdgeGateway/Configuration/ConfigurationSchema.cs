@@ -1,6 +1,7 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 
 namespace EdgeGateway.Configuration;
@@ -22,5 +23,6 @@ public static class ConfigurationSchema
         (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
+        (McpOptions.SectionName, typeof(McpOptions)),
     ];
 }

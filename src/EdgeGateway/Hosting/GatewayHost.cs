@@ -45,6 +45,10 @@ public static class GatewayHost
         builder.Services.AddGatewayStatus();
         builder.Services.AddDeviceContext();
         builder.Services.AddIngestPipeline();
+
+        // Last: starts once the pipeline runs, and stops first, so no MCP call reaches a stopped stage.
+        builder.Services.AddMcpOperations(configuration);
+        builder.Services.AddMcpHttpEndpoint();
         return builder.Build();
     }
 }

@@ -3,6 +3,7 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
+using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,7 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
         return services;
     }
 
