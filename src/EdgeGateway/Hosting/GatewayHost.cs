@@ -21,6 +21,9 @@ public static class GatewayHost
         });
         builder.Configuration.AddConfiguration(configuration.Root);
 
+        // Per-request lines of Kestrel and the MCP SDK are noise on a gateway; the Logging section can still lower these.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddSimpleConsole(console =>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -31,16 +32,21 @@ public static class McpAuthorization
                 var caller = McpCaller.Resolve(context.User, context.Services);
                 if (caller is not null && caller.Allows(scope))
                 {
-                    return await next(context, cancellationToken);
+                    try
+                    {
+                        return await next(context, cancellationToken);
+                    }
+                    catch (McpException error)
+                    {
+                        // Invalid arguments and unavailable components are the caller's to fix: a tool error
+                        // result (isError) the model can read and act on, as the spec asks, not a server fault.
+                        return Failed(error.Message);
+                    }
                 }
 
                 var reason = caller is null ? "not authenticated" : $"needs scope '{scope}'";
                 Audit(context.Services).Refused(caller?.Name ?? "anonymous", tool, reason);
-                return new CallToolResult
-                {
-                    IsError = true,
-                    Content = [new TextContentBlock { Text = $"forbidden: {tool} {reason}; this caller has: {(caller is null ? "nothing" : string.Join(", ", caller.Scopes))}" }],
-                };
+                return Failed($"forbidden: {tool} {reason}; this caller has: {(caller is null ? "nothing" : string.Join(", ", caller.Scopes))}");
             });
 
             filters.AddListToolsFilter(next => async (context, cancellationToken) =>
@@ -57,13 +63,19 @@ public static class McpAuthorization
                 if (caller is null || !caller.Allows(McpScopes.Read))
                 {
                     Audit(context.Services).Refused(caller?.Name ?? "anonymous", $"read {context.Params?.Uri}", "needs scope 'read'");
-                    throw new ModelContextProtocol.McpProtocolException("forbidden: reading resources needs scope 'read'", ModelContextProtocol.McpErrorCode.InvalidRequest);
+                    throw new McpProtocolException("forbidden: reading resources needs scope 'read'", McpErrorCode.InvalidRequest);
                 }
 
                 return await next(context, cancellationToken);
             });
         });
     }
+
+    private static CallToolResult Failed(string message) => new()
+    {
+        IsError = true,
+        Content = [new TextContentBlock { Text = message }],
+    };
 
     private static McpAudit Audit(IServiceProvider? services) =>
         services?.GetService<McpAudit>() ?? throw new InvalidOperationException("McpAudit is not registered.");

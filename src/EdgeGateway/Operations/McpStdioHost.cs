@@ -30,6 +30,7 @@ public static class McpStdioHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.AddConfiguration(configuration.Root);
+        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddSimpleConsole(console =>
