@@ -50,6 +50,7 @@ public static class GatewayHost
         builder.Services.AddIngestPipeline();
 
         // Last: starts once the pipeline runs, and stops first, so no MCP call reaches a stopped stage.
+        builder.Services.AddHostedService<EdgeGateway.Context.DeviceRegistryWatcher>();
         builder.Services.AddMcpOperations(configuration);
         builder.Services.AddMcpHttpEndpoint();
         return builder.Build();
