@@ -59,6 +59,7 @@ public static class GatewayCommandLine
             run,
             BuildStatus(output, error),
             config,
+            McpCommand.Build(output, error),
         };
     }
 

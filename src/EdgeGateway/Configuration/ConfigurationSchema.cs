@@ -1,7 +1,9 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Operations;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Serial;
 
 namespace EdgeGateway.Configuration;
 
@@ -22,6 +24,7 @@ public static class ConfigurationSchema
         (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
-        (EdgeGateway.Sources.Serial.SerialOptions.SectionName, typeof(EdgeGateway.Sources.Serial.SerialOptions)),
+        (SerialOptions.SectionName, typeof(SerialOptions)),
+        (McpOptions.SectionName, typeof(McpOptions)),
     ];
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
@@ -54,6 +55,9 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Kafka</c>.</summary>
     public KafkaOptions Kafka { get; private set; } = new();
+
+    /// <summary>Section <c>Mcp</c>.</summary>
+    public McpOptions Mcp { get; private set; } = new();
 
     /// <summary>
     /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
@@ -130,6 +134,7 @@ public sealed class GatewayConfiguration
         Context = CheckBindValidate<ContextOptions>(ContextOptions.SectionName, problems) ?? Context;
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
+        Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
 
         if (problems.Count > 0)
         {

@@ -19,6 +19,7 @@ public sealed partial class DeviceRegistry : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<DeviceId, DeviceContext> _current = new();
+    private long _dataVersion;
 
     private DeviceRegistry(SqliteConnection connection, TimeProvider timeProvider, ILogger logger)
     {
@@ -205,6 +206,54 @@ public sealed partial class DeviceRegistry : IAsyncDisposable
         return new DevicesFileLoadResult(added, changed, unchanged);
     }
 
+    /// <summary>
+    /// Picks up changes another process committed to the same file (<c>edge-gateway mcp</c> over stdio
+    /// beside the service): when SQLite's <c>data_version</c> moved, the current records are read again
+    /// and <see cref="Changed"/> is raised for each device that differs. Returns how many differed.
+    /// </summary>
+    public async Task<int> ReloadIfChangedAsync(CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            var version = await DataVersionAsync(cancellationToken);
+            if (version == _dataVersion)
+            {
+                return 0;
+            }
+
+            _dataVersion = version;
+            var fresh = await LoadCurrentAsync(cancellationToken);
+            var changes = new List<DeviceChange>();
+            foreach (var record in fresh.Values)
+            {
+                if (!_current.TryGetValue(record.DeviceId, out var known) || known.Revision != record.Revision)
+                {
+                    _current[record.DeviceId] = record;
+                    changes.Add(new DeviceChange(record.DeviceId, record));
+                }
+            }
+
+            foreach (var gone in _current.Keys.Where(id => !fresh.ContainsKey(id)).ToList())
+            {
+                _current.TryRemove(gone, out _);
+                changes.Add(new DeviceChange(gone, null));
+            }
+
+            foreach (var change in changes)
+            {
+                LogReloaded(_logger, change.DeviceId.Value, change.Current?.Revision);
+                Changed?.Invoke(this, change);
+            }
+
+            return changes.Count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -232,6 +281,16 @@ public sealed partial class DeviceRegistry : IAsyncDisposable
             await setup.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        _dataVersion = await DataVersionAsync(cancellationToken);
+        foreach (var record in (await LoadCurrentAsync(cancellationToken)).Values)
+        {
+            _current[record.DeviceId] = record;
+        }
+    }
+
+    private async Task<Dictionary<DeviceId, DeviceContext>> LoadCurrentAsync(CancellationToken cancellationToken)
+    {
+        var records = new Dictionary<DeviceId, DeviceContext>();
         using var load = _connection.CreateCommand();
         load.CommandText = """
             SELECT r.document, r.revision, r.updated_at
@@ -241,8 +300,17 @@ public sealed partial class DeviceRegistry : IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken))
         {
             var record = Parse(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2));
-            _current[record.DeviceId] = record;
+            records[record.DeviceId] = record;
         }
+
+        return records;
+    }
+
+    private async Task<long> DataVersionAsync(CancellationToken cancellationToken)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "PRAGMA data_version";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private async Task<long> NextRevisionAsync(DeviceId deviceId, CancellationToken cancellationToken)
@@ -267,6 +335,9 @@ public sealed partial class DeviceRegistry : IAsyncDisposable
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Device {DeviceId} removed")]
     private static partial void LogRemoved(ILogger logger, string deviceId);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Device {DeviceId} changed by another process (edge-gateway mcp): now at revision {Revision}")]
+    private static partial void LogReloaded(ILogger logger, string deviceId, long? revision);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Devices file {Path}: {Added} added, {Changed} changed, {Unchanged} unchanged")]
     private static partial void LogFileLoaded(ILogger logger, string path, int added, int changed, int unchanged);

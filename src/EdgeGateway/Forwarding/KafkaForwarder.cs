@@ -31,6 +31,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     private long _batchesSplit;
     private long _readingsRejected;
     private long _deliveryRetries;
+    private TaskCompletionSource? _resumed;
 
     /// <summary>Creates the forwarder.</summary>
     /// <param name="buffer">Where the readings come from.</param>
@@ -65,6 +66,39 @@ public sealed partial class KafkaForwarder : BackgroundService
         _logger = logger;
     }
 
+    /// <summary>True while forwarding is paused (readings keep being buffered).</summary>
+    public bool IsPaused => Volatile.Read(ref _resumed) is not null;
+
+    /// <summary>
+    /// Stops sending after the batch in flight (if any) is settled; readings keep being buffered and
+    /// acknowledged. False when already paused.
+    /// </summary>
+    public bool Pause()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _resumed, gate, null) is not null)
+        {
+            return false;
+        }
+
+        LogPaused(_logger);
+        return true;
+    }
+
+    /// <summary>Sends again after <see cref="Pause"/>. False when not paused.</summary>
+    public bool Resume()
+    {
+        var gate = Interlocked.Exchange(ref _resumed, null);
+        if (gate is null)
+        {
+            return false;
+        }
+
+        gate.TrySetResult();
+        LogResumed(_logger);
+        return true;
+    }
+
     /// <summary>Batches the brokers acknowledged.</summary>
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
 
@@ -95,6 +129,11 @@ public sealed partial class KafkaForwarder : BackgroundService
         var maxReadings = batchLimit;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (Volatile.Read(ref _resumed) is { } paused)
+            {
+                await paused.Task.WaitAsync(stoppingToken);
+            }
+
             await _pacer.WaitAsync(stoppingToken);
             var rows = await _buffer.ReadBatchAsync(maxReadings, _options.BatchMaxSize.Bytes / 2, stoppingToken);
             if (rows.Count == 0)
@@ -195,6 +234,12 @@ public sealed partial class KafkaForwarder : BackgroundService
 
         return result;
     }
+
+    [LoggerMessage(EventId = 704, Level = LogLevel.Warning, Message = "Forwarding paused: readings stay in the buffer until it is resumed")]
+    private static partial void LogPaused(ILogger logger);
+
+    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "Forwarding resumed")]
+    private static partial void LogResumed(ILogger logger);
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Buffer row {Sequence} cannot be decoded ({Error}); it is dead-lettered")]
     private static partial void LogCorruptRow(ILogger logger, long sequence, string error);

@@ -21,6 +21,9 @@ public static class GatewayHost
         });
         builder.Configuration.AddConfiguration(configuration.Root);
 
+        // Per-request lines of Kestrel and the MCP SDK are noise on a gateway; the Logging section can still lower these.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddSimpleConsole(console =>
@@ -45,6 +48,11 @@ public static class GatewayHost
         builder.Services.AddGatewayStatus();
         builder.Services.AddDeviceContext();
         builder.Services.AddIngestPipeline();
+
+        // Last: starts once the pipeline runs, and stops first, so no MCP call reaches a stopped stage.
+        builder.Services.AddHostedService<EdgeGateway.Context.DeviceRegistryWatcher>();
+        builder.Services.AddMcpOperations(configuration);
+        builder.Services.AddMcpHttpEndpoint();
         return builder.Build();
     }
 }

@@ -3,7 +3,9 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
+using EdgeGateway.Operations;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Serial;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -26,7 +28,8 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
-        AddSection<EdgeGateway.Sources.Serial.SerialOptions>(services, configuration, EdgeGateway.Sources.Serial.SerialOptions.SectionName);
+        AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
+        AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
         return services;
     }
 

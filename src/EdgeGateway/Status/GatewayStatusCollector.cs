@@ -99,7 +99,7 @@ public sealed class GatewayStatusCollector
         LastErrorAt = mqtt.LastErrorAt,
     };
 
-    private static BufferStatus Map(BufferStatistics buffer) => new()
+    internal static BufferStatus Map(BufferStatistics buffer) => new()
     {
         Rows = buffer.Rows,
         NormalRows = buffer.NormalRows,

@@ -1,0 +1,42 @@
+using EdgeGateway.Configuration;
+using EdgeGateway.Hosting;
+using EdgeGateway.Operations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelContextProtocol.Protocol;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registration of the MCP server: tools, resources and scope checks once, shared by every transport.</summary>
+public static class McpServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the MCP server's tools, resources, scope enforcement and audit log. Transports are added
+    /// separately (<see cref="AddMcpHttpEndpoint"/>, or the stdio transport of <c>edge-gateway mcp</c>).
+    /// </summary>
+    public static IMcpServerBuilder AddMcpOperations(this IServiceCollection services, GatewayConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(configuration);
+        services.TryAddSingleton<McpAudit>();
+        services.TryAddSingleton<McpTokenAuthenticator>();
+        return services
+            .AddMcpServer(server =>
+            {
+                server.ServerInfo = new Implementation { Name = "edge-gateway", Title = "EdgeGateway", Version = ThisAssembly.Version };
+                server.ServerInstructions =
+                    "Tools to inspect and operate a smart-city sensor gateway: its status, device registry (context records with revisions), "
+                    + "durable buffer, dead letters, forwarding to Kafka and configuration. Changes are audited under the caller's token name.";
+            })
+            .WithTools<GatewayTools>()
+            .WithResources<GatewayResources>()
+            .WithGatewayAuthorization();
+    }
+
+    /// <summary>Adds the Streamable HTTP endpoint (listens only when <c>Mcp:Http:Enabled</c>).</summary>
+    public static IServiceCollection AddMcpHttpEndpoint(this IServiceCollection services)
+    {
+        services.TryAddSingleton<McpHttpServer>();
+        services.AddHostedService(provider => provider.GetRequiredService<McpHttpServer>());
+        return services;
+    }
+}
