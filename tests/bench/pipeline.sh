@@ -11,8 +11,10 @@
 #   PIPELINE_BENCH_RSS_RATE [20000]      readings/s of the memory phase, for PIPELINE_BENCH_RSS_SECONDS [10]
 #   PIPELINE_BENCH_BACKLOG [2000000]     readings buffered while Kafka is down, then drained
 #   PIPELINE_BENCH_PHASES                any of "throughput latency rss backlog" [all four]
+#   PIPELINE_BENCH_WARMUP [200000]       readings each fresh gateway forwards before it is measured (JIT), 0: none
 #   PIPELINE_BENCH_WINDOW [1000]         the publisher's in-flight window (throughput and backlog)
 #   PIPELINE_BENCH_KEEP=1                keep the work directory (configs, logs, samples, raw results)
+#   PIPELINE_BENCH_GATEWAY_ENV           "NAME=VALUE ..." for the gateway process only (e.g. DOTNET_TieredCompilation=0)
 #   EDGEGW__Section__Key                 reach the gateway unchanged (experiments: EDGEGW__Buffer__Synchronous=normal)
 #
 # Exit status: 0 when every target checked is met, 1 when one is missed, 2 when a run failed.
@@ -28,6 +30,7 @@ RSS_SECONDS="${PIPELINE_BENCH_RSS_SECONDS:-10}"
 BACKLOG="${PIPELINE_BENCH_BACKLOG:-2000000}"
 PHASES="${PIPELINE_BENCH_PHASES:-throughput latency rss backlog}"
 WINDOW="${PIPELINE_BENCH_WINDOW:-1000}"
+WARMUP="${PIPELINE_BENCH_WARMUP:-200000}"
 
 # Targets of issue 4.
 TARGET_RATIO="1.0"     # sustained readings/s, gateway / baseline, same run
@@ -38,7 +41,7 @@ TARGET_FLAT_MB="10"    # "flat": the drain's second half peaks at most this abov
 TARGET_BYTES_PCT="40"  # bytes per reading, % of the same readings with inline context, uncompressed
 
 usage() { echo "usage: bash tests/bench/pipeline.sh [COUNT] [RUNS]   (see the header for the environment)" >&2; exit 2; }
-case "$COUNT$RUNS$DEVICES$LAT_RATE$LAT_SECONDS$RSS_RATE$RSS_SECONDS$BACKLOG$WINDOW" in
+case "$COUNT$RUNS$DEVICES$LAT_RATE$LAT_SECONDS$RSS_RATE$RSS_SECONDS$BACKLOG$WINDOW$WARMUP" in
   *[!0-9]*) usage ;;
 esac
 if [ "$COUNT" -lt 1000 ] || [ "$RUNS" -lt 1 ] || [ "$DEVICES" -lt 1 ] || [ "$BACKLOG" -lt 1000 ] || [ "$LAT_RATE" -lt 1 ] || [ "$RSS_RATE" -lt 1 ]; then
@@ -107,6 +110,31 @@ wait_for() { # wait_for FILE PATTERN PID [SECONDS]: until FILE has a line matchi
   done
 }
 num() { if [[ $1 =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then calc "$1"; else echo "$1"; fi; } # one decimal, if a number
+# Per-thread CPU of a process: "tid<TAB>name<TAB>ticks" for each of its threads (names as the kernel keeps them, 15 chars).
+thread_ticks() {
+  local f
+  for f in /proc/"$1"/task/*/stat; do
+    sed -E 's/^([0-9]+) \((.*)\) [A-Za-z] (.*)$/\1\t\2\t\3/' "$f" 2> /dev/null || true
+  done | awk -F'\t' '{ split($3, a, " "); print $1 "\t" $2 "\t" a[11] + a[12] }'
+}
+# thread_split BEFORE AFTER READINGS: CPU by thread name between two snapshots (thread_ticks, then a last line
+# "total<TAB>process<TAB>utime+stime" of the process), largest first. A thread that ended in between is counted
+# as "(ended threads)": the process total keeps their time, the snapshot no longer lists them. .NET names its
+# threads ".NET TP Worker" (thread pool), ".NET Tiered Com" (the JIT's background recompilation) and so on.
+thread_split() {
+  awk -F'\t' -v n="$3" -v hz="$CLK_TCK" '
+    FNR == NR { before[$1] = $3; next }
+    $1 == "total" { process = $3 - before["total"]; next }
+    { d = $3 - before[$1]; if (d > 0) { by[$2] += d; total += d } }
+    END {
+      if (process > total) { by["(ended threads)"] = process - total; total = process }
+      if (total == 0) { print "-"; exit }
+      for (k in by) if (by[k] > 0) printf "%s\t%.0f%% %.1fus\n", k, 100 * by[k] / total, by[k] * 1e6 / hz / n
+    }' "$1" "$2" | sort -t$'\t' -k2 -g -r | awk -F'\t' '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 } END { print "" }'
+}
+threads_snapshot() { # threads_snapshot PID FILE
+  { thread_ticks "$1"; printf 'total\tprocess\t%s\n' "$(cpu_ticks "$1")"; } > "$2"
+}
 calc() { awk "BEGIN { x = $1; if (x != x) print \"-\"; else printf \"${2:-%.1f}\", x }"; }
 
 # --- build ---------------------------------------------------------------------------------------
@@ -202,9 +230,35 @@ start_gateway() { # start_gateway DIR TOPIC: sets GW_PID once it has subscribed
   "Kafka": { "BootstrapServers": "$BOOTSTRAP", "Topic": "$topic", "Linger": "5ms" }
 }
 EOF
-  dotnet "$GATEWAY_DLL" run --config "$dir/gateway.json" > "$dir/gateway.log" 2>&1 &
+  # shellcheck disable=SC2086 # PIPELINE_BENCH_GATEWAY_ENV is a list of NAME=VALUE words
+  env ${PIPELINE_BENCH_GATEWAY_ENV:-} dotnet "$GATEWAY_DLL" run --config "$dir/gateway.json" > "$dir/gateway.log" 2>&1 &
   GW_PID=$!
   wait_for "$dir/gateway.log" 'Subscribed to city/+/aq/+' "$GW_PID" 120 || { log "the gateway did not start:"; cat "$dir/gateway.log" >&2; return 1; }
+  # Warm-up: a gateway that has run a while has compiled its hot paths (tiered JIT, PGO); a fresh one spends
+  # seconds of CPU on that. The measured readings follow on (publisher --first, consumer --from-end).
+  [ "$WARMUP" -gt 0 ] || return 0
+  consume "$dir" warmup-consume "$topic" "$WARMUP" || return 1
+  publish "$dir" warmup-publish "$WARMUP" --window="$WINDOW"
+  finish "$dir" warmup || return 1
+  settle_jit
+}
+# The JIT recompiles hot methods (tier 1, with PGO) in the background for seconds after they became hot,
+# at well over a core-second in all on this box: waits until its thread (".NET Tiered Compilation
+# Worker") has not run for 2 s, at most 30 s.
+settle_jit() {
+  local last=-1 now quiet=0 deadline=$((SECONDS + 30))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    now=$(thread_ticks "$GW_PID" | awk -F'\t' '$2 ~ /Tiered/ { t += $3 } END { print t + 0 }')
+    if [ "$now" = "$last" ]; then
+      quiet=$((quiet + 1))
+      [ "$quiet" -lt 4 ] || return 0
+    else
+      quiet=0
+    fi
+    last=$now
+    sleep 0.5
+  done
+  log "the gateway's JIT was still busy 30 s after the warm-up"
 }
 stop_gateway() { # stop_gateway DIR: SIGTERM, then its exit code must be 0
   local status=0
@@ -215,6 +269,7 @@ stop_gateway() { # stop_gateway DIR: SIGTERM, then its exit code must be 0
 }
 
 consume() { # consume DIR NAME TOPIC COUNT [OPTION...]: starts a consumer, waits for READY; sets CONSUMER_PID
+  # (a gateway's measured consumers start at the topic's end, after the warm-up's readings)
   local dir=$1 name=$2 topic=$3 count=$4
   shift 4
   dotnet "$BENCH_DLL" consume "$BOOTSTRAP" "$topic" "$count" --clk-tck="$CLK_TCK" "$@" > "$dir/$name.out" 2> "$dir/$name.err" &
@@ -285,10 +340,13 @@ throughput_ours() { # run
   start_gateway "$dir" "tp-$run" || return 1
   [ "$run" != 1 ] || extra=(--analyze --dump="$dir/record-1.json")
   b0=$(cpu_ticks "$BROKER_PID")
-  consume "$dir" ours-consume "tp-$run" "$COUNT" --watch="$GW_PID" --samples="$dir/samples.txt" "${extra[@]}" || return 1
-  publish "$dir" ours-publish "$COUNT" --window="$WINDOW"
+  consume "$dir" ours-consume "tp-$run" "$COUNT" --from-end --watch="$GW_PID" --samples="$dir/samples.txt" "${extra[@]}" || return 1
+  threads_snapshot "$GW_PID" "$dir/threads-before.tsv"
+  publish "$dir" ours-publish "$COUNT" --window="$WINDOW" --first="$WARMUP"
   finish "$dir" ours || { stop_gateway "$dir" || true; return 1; }
   b1=$(cpu_ticks "$BROKER_PID")
+  threads_snapshot "$GW_PID" "$dir/threads-after.tsv"
+  record throughput ours "$run" threads "$(thread_split "$dir/threads-before.tsv" "$dir/threads-after.tsv" "$COUNT")"
   stop_gateway "$dir" || return 1
   t0=$(field start_unix_ns "$dir/ours-publish.out")
   t1=$(field end_unix_ns "$dir/ours-consume.out")
@@ -328,15 +386,19 @@ throughput_baseline() { # run
 paced_ours() { # paced_ours PHASE RATE SECONDS
   local phase=$1 rate=$2 seconds=$3 dir="$WORK/$1" n=$(($2 * $3)) f
   start_gateway "$dir" "$phase" || return 1
-  consume "$dir" ours-consume "$phase" "$n" --latency --analyze --watch="$GW_PID" --samples="$dir/samples.txt" || return 1
-  publish "$dir" ours-publish "$n" --rate="$rate"
+  consume "$dir" ours-consume "$phase" "$n" --from-end --latency --analyze --watch="$GW_PID" --samples="$dir/samples.txt" || return 1
+  threads_snapshot "$GW_PID" "$dir/threads-before.tsv"
+  publish "$dir" ours-publish "$n" --rate="$rate" --first="$WARMUP"
   finish "$dir" ours || { stop_gateway "$dir" || true; return 1; }
+  threads_snapshot "$GW_PID" "$dir/threads-after.tsv"
+  record "$phase" ours 1 threads "$(thread_split "$dir/threads-before.tsv" "$dir/threads-after.tsv" "$n")"
   stop_gateway "$dir" || return 1
   f="$dir/ours-consume.out"
   for key in lat_p50_ms lat_p99_ms lat_max_ms create_p50_ms create_p99_ms cpu_us_per_reading timestamp_types an_bytes_per_reading an_inline_bytes_per_reading; do
     record "$phase" ours 1 "$key" "$(num "$(field "$key" "$f")")"
   done
   record "$phase" ours 1 rss_max_mb "$(calc "$(field rss_max_kib "$f") * 1024 / 1e6")"
+  record "$phase" ours 1 rss_anon_max_mb "$(calc "$(field rss_anon_max_kib "$f") * 1024 / 1e6")"
   record "$phase" ours 1 hwm_mb "$(calc "$(field hwm_kib "$f") * 1024 / 1e6")"
   record "$phase" ours 1 publish_rate "$(field publish_rate "$dir/ours-publish.out")"
   record "$phase" ours 1 batch_readings "$(calc "$(field an_readings "$f") / $(field an_records "$f")")"
@@ -361,10 +423,10 @@ backlog_ours() {
   local dir="$WORK/backlog" t_down t_up t0 t_full first end f
   start_gateway "$dir" backlog || return 1
   # The consumer starts first (the broker is up) and keeps reading through the outage.
-  consume "$dir" ours-consume backlog "$BACKLOG" --watch="$GW_PID" --samples="$dir/samples.txt" --timeout=3600 --idle-timeout=120 || return 1
+  consume "$dir" ours-consume backlog "$BACKLOG" --from-end --watch="$GW_PID" --samples="$dir/samples.txt" --timeout=3600 --idle-timeout=120 || return 1
   t_down=$(kafka down) || return 1
   log "backlog: Kafka is down; publishing $BACKLOG readings"
-  publish "$dir" ours-publish "$BACKLOG" --window="$WINDOW"
+  publish "$dir" ours-publish "$BACKLOG" --window="$WINDOW" --first="$WARMUP"
   if ! wait "$PUBLISHER_PID"; then
     log "backlog: the publisher failed:"; cat "$dir/ours-publish.out" >&2
     kafka up > /dev/null || true
@@ -396,10 +458,10 @@ backlog_ours() {
     NR == 1 { next }
     $1 >= down && $1 <= up { if ($2 > fill) fill = $2 }
     $1 >= a && $1 <= b {
-      if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2
+      if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2; if ($5 > anon) anon = $5
       if ($1 < (a + b) / 2) { if ($2 > h1) h1 = $2 } else { if ($2 > h2) h2 = $2 }
     }
-    END { m = 1024 / 1e6; printf "fill_rss_max_mb %.1f\ndrain_rss_min_mb %.1f\ndrain_rss_max_mb %.1f\ndrain_rss_h1_mb %.1f\ndrain_rss_h2_mb %.1f\n", fill * m, min * m, max * m, h1 * m, h2 * m }
+    END { m = 1024 / 1e6; printf "fill_rss_max_mb %.1f\ndrain_rss_min_mb %.1f\ndrain_rss_max_mb %.1f\ndrain_rss_h1_mb %.1f\ndrain_rss_h2_mb %.1f\ndrain_rss_anon_max_mb %.1f\n", fill * m, min * m, max * m, h1 * m, h2 * m, anon * m }
   ' "$dir/samples.txt" | while read -r key value; do record backlog ours 1 "$key" "$value"; done
   record backlog ours 1 hwm_mb "$(calc "$(field hwm_kib "$f") * 1024 / 1e6")"
   record backlog ours 1 buffer_mb "$(calc "$(stat -c %s "$dir/buffer.db") / 1e6")"
@@ -476,7 +538,7 @@ fi
 if has_phase rss; then
   judge "$(cmp "$(one rss ours 1 rss_max_mb)" "<=" "$TARGET_RSS_MB")"
   row "RSS MB at $RSS_RATE/s (max of 200 ms samples)" "$(one rss ours 1 rss_max_mb)" "$(one rss base 1 rss_max_mb)" "<= $TARGET_RSS_MB" "$MET"
-  row "  VmHWM MB" "$(one rss ours 1 hwm_mb)" "" "" "-"
+  row "  VmHWM MB; anonymous part of RSS, max MB" "$(pair "$(one rss ours 1 hwm_mb)" "$(one rss ours 1 rss_anon_max_mb)" "; ")" "" "" "-"
   row "  CPU us per reading" "$(one rss ours 1 cpu_us_per_reading)" "$(one rss base 1 cpu_us_per_reading)" "" "-"
   row "  latency p50 / p99 ms" "$(pair "$(one rss ours 1 lat_p50_ms)" "$(one rss ours 1 lat_p99_ms)")" "$(pair "$(one rss base 1 lat_p50_ms)" "$(one rss base 1 lat_p99_ms)")" "" "-"
   row "  readings per batch; publisher's rate /s" "$(pair "$(one rss ours 1 batch_readings)" "$(one rss ours 1 publish_rate)" "; ")" "" "" "-"
@@ -492,6 +554,7 @@ if has_phase backlog; then
   judge "$ok"
   row "RSS MB draining $BACKLOG readings, min-max" "$(pair "$(one backlog ours 1 drain_rss_min_mb)" "$dmax" "-")" "" "<= $TARGET_RSS_MB, flat" "$MET"
   row "  peak of the drain's 1st / 2nd half (flat: +$TARGET_FLAT_MB max)" "$(pair "$h1" "$h2")" "" "" "-"
+  row "  anonymous part of RSS while draining, max MB" "$(one backlog ours 1 drain_rss_anon_max_mb)" "" "" "-"
   row "  RSS MB filling (Kafka down); VmHWM" "$(pair "$(one backlog ours 1 fill_rss_max_mb)" "$(one backlog ours 1 hwm_mb)" "; ")" "" "" "-"
   row "  drain readings/s; CPU us per reading" "$(pair "$(one backlog ours 1 drain_rate)" "$(one backlog ours 1 drain_cpu_us)" "; ")" "" "" "-"
   row "  fill readings/s; s to first delivery after Kafka up" "$(pair "$(one backlog ours 1 fill_rate)" "$(one backlog ours 1 resume_s)" "; ")" "" "" "-"
@@ -538,6 +601,9 @@ cat <<EOF
 - Bytes: record values as produced (before compression) / readings, against the same records with each device's
   context inlined in every reading instead of once per batch ("flat" and all figures: tests/bench/README.md).
 - Run 1: duplicates $(one throughput ours 1 duplicates), flagged readings $(one throughput ours 1 flagged), records re-encode exactly: $(one throughput ours 1 reencodes).
+- Gateway CPU by thread (share, us per reading), throughput run 1: $(one throughput ours 1 threads)
+  at $LAT_RATE/s: $(one latency ours 1 threads)
+  at $RSS_RATE/s: $(one rss ours 1 threads)
 - Raw results (phase variant run key value):
 EOF
 sed 's/^/    /' "$RESULTS"

@@ -19,7 +19,7 @@ internal static class Consumer
 
     public static int Run(string bootstrap, string topic, int count, Options options)
     {
-        options.Allow("format", "latency", "warmup-ms", "watch", "clk-tck", "samples", "sample-ms", "analyze", "timeout", "idle-timeout", "dump");
+        options.Allow("format", "latency", "warmup-ms", "watch", "clk-tck", "samples", "sample-ms", "analyze", "timeout", "idle-timeout", "dump", "from-end");
         var format = options.Text("format") ?? "mcp";
         if (format is not ("mcp" or "lines") || count < 1)
         {
@@ -61,9 +61,14 @@ internal static class Consumer
             })
             .Build();
 
+        // From the topic's start, or (--from-end) from what it holds now: the readings of an earlier warm-up are skipped.
         var partitions = Partitions(consumer, topic);
+        var fromEnd = options.Flag("from-end");
         consumer.Assign(partitions.Select(p =>
-            new TopicPartitionOffset(topic, new Partition(p), consumer.QueryWatermarkOffsets(new TopicPartition(topic, new Partition(p)), TimeSpan.FromSeconds(10)).Low)));
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, new Partition(p)), TimeSpan.FromSeconds(10));
+            return new TopicPartitionOffset(topic, new Partition(p), fromEnd ? watermarks.High : watermarks.Low);
+        }));
 
         var progress = new Progress();
         using var sampler = watch.IsEmpty ? null : new Sampler(watch, progress, options.Text("samples"), TimeSpan.FromMilliseconds(options.Int("sample-ms", 200)));
@@ -182,6 +187,7 @@ internal static class Consumer
                 ("cpu_us_per_reading", readings > 0 ? cpuUs / readings : 0),
                 ("rss_min_kib", sampler!.MinRssKiB),
                 ("rss_max_kib", sampler.MaxRssKiB),
+                ("rss_anon_max_kib", sampler.MaxAnonymousRssKiB),
                 ("rss_end_kib", watch.RssKiB()),
                 ("hwm_kib", peak),
             ]);
@@ -325,6 +331,7 @@ internal static class Consumer
         private readonly ManualResetEventSlim _stop = new();
         private long _min = long.MaxValue;
         private long _max;
+        private long _maxAnonymous;
 
         public Sampler(ProcessWatch watch, Progress progress, string? path, TimeSpan interval)
         {
@@ -332,7 +339,7 @@ internal static class Consumer
             _progress = progress;
             _interval = interval;
             _file = path is null ? null : new StreamWriter(path) { AutoFlush = true };
-            _file?.WriteLine("unix_ns rss_kib cpu_ticks readings");
+            _file?.WriteLine("unix_ns rss_kib cpu_ticks readings rss_anon_kib");
             _thread = new Thread(Loop) { IsBackground = true, Name = "sampler" };
             Sample();
             _thread.Start();
@@ -341,6 +348,8 @@ internal static class Consumer
         public long MinRssKiB => Interlocked.Read(ref _min) == long.MaxValue ? 0 : Interlocked.Read(ref _min);
 
         public long MaxRssKiB => Interlocked.Read(ref _max);
+
+        public long MaxAnonymousRssKiB => Interlocked.Read(ref _maxAnonymous);
 
         public void Stop()
         {
@@ -374,9 +383,10 @@ internal static class Consumer
             {
                 Interlocked.Exchange(ref _min, Math.Min(Interlocked.Read(ref _min), rss));
                 Interlocked.Exchange(ref _max, Math.Max(Interlocked.Read(ref _max), rss));
+                Interlocked.Exchange(ref _maxAnonymous, Math.Max(Interlocked.Read(ref _maxAnonymous), _watch.AnonymousRssKiB()));
             }
 
-            _file?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Program.UnixNanoseconds()} {rss} {_watch.CpuTicks()} {_progress.Readings}"));
+            _file?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Program.UnixNanoseconds()} {rss} {_watch.CpuTicks()} {_progress.Readings} {_watch.AnonymousRssKiB()}"));
         }
     }
 }

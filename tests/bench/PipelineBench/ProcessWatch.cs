@@ -5,7 +5,7 @@ namespace PipelineBench;
 /// <summary>
 /// CPU time and memory of other processes (the gateway, or the baseline's mosquitto_sub and kcat), read
 /// from /proc and summed over the processes. CPU is utime + stime in clock ticks (threads that ended
-/// included); memory is VmRSS, and VmHWM (the peak RSS the kernel kept) in KiB. A process that has
+/// included); memory is VmRSS (of which RssAnon is anonymous), and VmHWM (the peak RSS the kernel kept) in KiB. A process that has
 /// exited counts as zero.
 /// </summary>
 internal sealed class ProcessWatch(IReadOnlyList<int> pids)
@@ -38,6 +38,9 @@ internal sealed class ProcessWatch(IReadOnlyList<int> pids)
     public long RssKiB() => StatusField("VmRSS:");
 
     public long PeakRssKiB() => StatusField("VmHWM:");
+
+    /// <summary>The anonymous part of RSS (heaps, stacks); the rest is file-backed (mapped code, shared with the page cache).</summary>
+    public long AnonymousRssKiB() => StatusField("RssAnon:");
 
     private long StatusField(string name)
     {

@@ -16,18 +16,18 @@ internal static class Program
           PipelineBench devices COUNT FILE
               writes a gateway devices file (full context: model, location, owner, tags, calibration...) for
               devices aq-0000 ... on topics city/{district}/aq/{deviceId}
-          PipelineBench publish HOST PORT COUNT [--devices=100] [--rate=0] [--window=1000]
+          PipelineBench publish HOST PORT COUNT [--devices=100] [--rate=0] [--window=1000] [--first=0]
               publishes COUNT readings (QoS 1), one a message, round robin over the devices; --rate paces them
               (readings/s, token bucket), 0 publishes as fast as the in-flight window allows. Each payload
-              embeds its publish time: {"seq":S,"ts":UNIX_MS,"pm25":V}
+              embeds its publish time: {"seq":S,"ts":UNIX_MS,"pm25":V}; --first numbers them on from an earlier run
           PipelineBench consume BOOTSTRAP TOPIC COUNT [--format=mcp|lines] [--latency] [--warmup-ms=1000]
                   [--watch=PID[,PID]] [--clk-tck=100] [--samples=FILE] [--sample-ms=200] [--analyze]
-                  [--timeout=600] [--idle-timeout=60] [--dump=FILE]
-              reads TOPIC from its start until COUNT readings arrived (mcp: readings inside the MCP batches;
-              lines: one a record, as the baseline's kcat writes them); --latency: publish -> seen by this
-              consumer for every reading; --watch: CPU and RSS of those processes, sampled into --samples;
-              --analyze: bytes per reading against the same readings with their device context inlined
-              --dump: the first record's value into FILE
+                  [--timeout=600] [--idle-timeout=60] [--dump=FILE] [--from-end]
+              reads TOPIC from its start (--from-end: from its current end) until COUNT readings arrived
+              (mcp: readings inside the MCP batches; lines: one a record, as the baseline's kcat writes them);
+              --latency: publish -> seen by this consumer for every reading; --watch: CPU and RSS of those
+              processes, sampled into --samples; --analyze: bytes per reading against the same readings with
+              their device context inlined; --dump: the first record's value into FILE
           PipelineBench inline FILE
               prints the record value in FILE (see consume --dump) re-encoded with the context inlined in every reading
           PipelineBench wait-buffer PATH ROWS [--timeout=600]

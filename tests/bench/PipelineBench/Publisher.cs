@@ -14,10 +14,13 @@ internal static class Publisher
 {
     public static async Task<int> RunAsync(string host, int port, int count, Options options)
     {
-        options.Allow("devices", "rate", "window");
+        options.Allow("devices", "rate", "window", "first");
         var devices = options.Int("devices", 100);
         var rate = options.Int("rate", 0);
         var window = options.Int("window", 1000);
+
+        // Readings are numbered on from --first, so a second publisher continues each device's sequence.
+        var first = options.Int("first", 0);
         if (devices is < 1 or > 10_000 || window is < 1 or > ushort.MaxValue || count < 1)
         {
             return Program.Fail("COUNT must be at least 1, --devices 1 to 10000, --window 1 to 65535");
@@ -59,10 +62,11 @@ internal static class Publisher
                 failed += (await pending.Dequeue()).IsSuccess ? 0 : 1;
             }
 
+            var n = first + i;
             pending.Enqueue(client.PublishAsync(new MqttApplicationMessage
             {
-                Topic = topics[i % devices],
-                Payload = Payload(sequence: i / devices, value: 1 + (i * 37 % 1000 / 10.0)),
+                Topic = topics[n % devices],
+                Payload = Payload(sequence: n / devices, value: 1 + (n * 37 % 1000 / 10.0)),
                 QoS = MqttQualityOfService.AtLeastOnce,
             }));
         }
