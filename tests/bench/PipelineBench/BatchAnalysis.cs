@@ -34,6 +34,9 @@ internal sealed class BatchAnalysis
 
     public long Flagged { get; private set; }
 
+    /// <summary>Characters of all values (<c>v</c>) as written: calibration can turn 12.5 into 13.250000000000002.</summary>
+    public long ValueChars { get; private set; }
+
     /// <summary>Whether writing each record back unchanged gave its exact length (the re-encoding adds nothing of its own).</summary>
     public bool ReencodesExactly { get; private set; } = true;
 
@@ -69,6 +72,7 @@ internal sealed class BatchAnalysis
                 Duplicates++;
             }
 
+            ValueChars += reading.GetProperty("v").GetRawText().Length;
             if (reading.TryGetProperty("q", out _))
             {
                 Flagged++;

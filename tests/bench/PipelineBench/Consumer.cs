@@ -222,6 +222,7 @@ internal static class Consumer
                 ("an_readings", analysis.Readings),
                 ("an_duplicates", analysis.Duplicates),
                 ("an_flagged", analysis.Flagged),
+                ("an_value_chars", analysis.Readings > 0 ? analysis.ValueChars / (double)analysis.Readings : 0),
                 ("an_context_entries", analysis.ContextEntries),
                 ("an_value_bytes", analysis.ValueBytes),
                 ("an_inline_bytes", analysis.InlineBytes),
