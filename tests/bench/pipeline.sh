@@ -52,7 +52,7 @@ for phase in $PHASES; do
   case $phase in throughput | latency | rss | backlog) ;; *) echo "unknown phase '$phase' in PIPELINE_BENCH_PHASES" >&2; exit 2 ;; esac
 done
 has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-for tool in dotnet mosquitto mosquitto_sub kcat stdbuf awk getconf mkfifo; do
+for tool in dotnet mosquitto mosquitto_sub kcat stdbuf awk getconf mkfifo pgrep; do
   command -v "$tool" > /dev/null || { echo "error: $tool is missing (needs mosquitto, mosquitto-clients, kcat, librdkafka1, the .NET 10 SDK)" >&2; exit 2; }
 done
 
