@@ -30,6 +30,13 @@ internal static unsafe partial class LibC
     internal const int EfdCloExec = 0x80000;
     internal const int EfdNonBlock = 0x800;
 
+    internal const int WriteOk = 2;
+    internal const int ReadOk = 4;
+
+    // access(2) checks with the real uid; for a service that is the same as the effective one.
+    [LibraryImport(Library, EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Access(string path, int mode);
+
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
