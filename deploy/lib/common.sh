@@ -7,7 +7,7 @@ export EDGEGW_ROOT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # The Debian packages the gateway, the simulator and the tests use.
-EDGEGW_PACKAGES=(mosquitto mosquitto-clients librdkafka1 kcat socat libgpiod2 openssl)
+EDGEGW_PACKAGES=(mosquitto mosquitto-clients librdkafka1 kcat socat libgpiod2 openssl file systemd)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
