@@ -168,11 +168,11 @@ public sealed partial class GpioSource : BackgroundService
             session.Cancel();
         }
 
-        await Task.WhenAll(_options.Lines.Select((line, i) => RunLineAsync(chip, i, writer, OnLost, session.Token)));
+        await Task.WhenAll(_options.Lines.Select((line, i) => RunLineAsync(chip, i, writer, OnLost, session.Token, stoppingToken)));
         return stoppingToken.IsCancellationRequested ? null : lost;
     }
 
-    private async Task RunLineAsync(IGpioChip chip, int index, ChannelWriter<IngestItem> writer, Action<string> onLost, CancellationToken token)
+    private async Task RunLineAsync(IGpioChip chip, int index, ChannelWriter<IngestItem> writer, Action<string> onLost, CancellationToken token, CancellationToken stoppingToken)
     {
         var line = _options.Lines[index];
         var statistics = _statistics[index];
@@ -209,8 +209,13 @@ public sealed partial class GpioSource : BackgroundService
                 {
                     var counter = new PulseCounter(line.Debounce, line.Edge ?? GpioEdge.Rising);
                     var edges = StartThread(() => WatchCounter(input, counter, statistics, onLost, token), token);
-                    var windows = CutWindowsAsync(index, windowTimer, counter, writer, token);
-                    await Task.WhenAll(edges, windows);
+                    var windowStart = await CutWindowsAsync(index, windowTimer, counter, writer, token);
+                    await edges;
+                    if (!stoppingToken.IsCancellationRequested)
+                    {
+                        // The chip went away: what was counted (queued edges included) is reported over the time the window lasted.
+                        await ReportWindowAsync(index, counter, _timeProvider.GetElapsedTime(windowStart), writer, stoppingToken);
+                    }
                 }
                 else
                 {
@@ -241,51 +246,86 @@ public sealed partial class GpioSource : BackgroundService
         {
             while (!token.IsCancellationRequested)
             {
-                if (input.WaitForEdge(WaitSlice, token) is not { } edge)
+                if (input.WaitForEdge(WaitSlice, token) is { } edge)
                 {
-                    continue;
-                }
-
-                lock (counter)
-                {
-                    var bounces = counter.Bounces;
-                    if (counter.OnEdge(edge))
-                    {
-                        statistics.CountPulse();
-                    }
-                    else if (counter.Bounces != bounces)
-                    {
-                        statistics.CountBounce();
-                    }
+                    Count(edge);
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // The chip is closed or the gateway stops.
+            // Another line found the chip gone: take the edges already queued, so none counted is lost.
+            try
+            {
+                while (input.WaitForEdge(TimeSpan.Zero, CancellationToken.None) is { } edge)
+                {
+                    Count(edge);
+                }
+            }
+            catch (GpioException)
+            {
+                // Gone indeed.
+            }
         }
         catch (GpioException error)
         {
             statistics.LastError = error.Message;
             onLost(error.Message);
         }
-    }
 
-    private async Task CutWindowsAsync(int index, PeriodicTimer timer, PulseCounter counter, ChannelWriter<IngestItem> writer, CancellationToken token)
-    {
-        var line = _options.Lines[index];
-        while (await timer.WaitForNextTickAsync(token))
+        void Count(GpioEdgeEvent edge)
         {
-            int pulses;
             lock (counter)
             {
-                pulses = counter.TakeWindow();
+                var bounces = counter.Bounces;
+                if (counter.OnEdge(edge))
+                {
+                    statistics.CountPulse();
+                }
+                else if (counter.Bounces != bounces)
+                {
+                    statistics.CountBounce();
+                }
             }
-
-            var now = _timeProvider.GetUtcNow();
-            await writer.WriteAsync(Item(index, GpioLineDecoder.CounterPayload(line.EffectiveName, pulses, line.Window, now), now), token);
-            _statistics[index].CountReading();
         }
+    }
+
+    /// <summary>Reports a reading per window until <paramref name="token"/> is cancelled; returns when the unreported window started.</summary>
+    private async Task<long> CutWindowsAsync(int index, PeriodicTimer timer, PulseCounter counter, ChannelWriter<IngestItem> writer, CancellationToken token)
+    {
+        var windowStart = _timeProvider.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token))
+            {
+                windowStart = _timeProvider.GetTimestamp();
+                await ReportWindowAsync(index, counter, _options.Lines[index].Window, writer, token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The chip is closed or the gateway stops.
+        }
+
+        return windowStart;
+    }
+
+    private async Task ReportWindowAsync(int index, PulseCounter counter, TimeSpan window, ChannelWriter<IngestItem> writer, CancellationToken token)
+    {
+        int pulses;
+        lock (counter)
+        {
+            pulses = counter.TakeWindow();
+        }
+
+        if (window <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        await writer.WriteAsync(Item(index, GpioLineDecoder.CounterPayload(_options.Lines[index].EffectiveName, pulses, window, now), now), token);
+        _statistics[index].CountReading();
     }
 
     private void WatchContact(IGpioInputLine input, int index, ChannelWriter<IngestItem> writer, Action<string> onLost, CancellationToken token)
