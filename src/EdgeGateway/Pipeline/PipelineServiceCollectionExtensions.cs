@@ -33,7 +33,7 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the ingest path, the MQTT and serial sources and the Kafka forwarder.</summary>
+    /// <summary>Adds the ingest path, the MQTT, serial and GPIO sources and the Kafka forwarder.</summary>
     public static IServiceCollection AddIngestPipeline(this IServiceCollection services)
     {
         services.AddReadingBuffer();
@@ -71,6 +71,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<MqttSource>();
         services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
         services.AddHostedService<SerialSource>();
+        services.AddGpioSource();
         return services;
     }
 }
