@@ -59,6 +59,9 @@ internal sealed class ProcessorOptions
     /// <summary>Longest time a broker holds a fetch that finds nothing (a latency floor on librdkafka's mock cluster).</summary>
     public TimeSpan FetchWaitMax { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long an instance holds outbox records it is sending; an instance that dies leaves them to the others after this.</summary>
+    public TimeSpan OutboxLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>This instance's name in logs and in the client id.</summary>
     public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -102,6 +105,11 @@ internal sealed class ProcessorOptions
         if (SessionTimeout < TimeSpan.FromSeconds(1) || SessionTimeout > TimeSpan.FromMinutes(5))
         {
             problems.Add($"--session-timeout: {SessionTimeout} is out of range (1s to 5m)");
+        }
+
+        if (OutboxLease < TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"--outbox-lease: {OutboxLease} is below 1s");
         }
 
         if (string.IsNullOrWhiteSpace(StatePath))

@@ -102,6 +102,7 @@ internal static class ProcessorCommandLine
         var retention = DurationOption("--window-retention", defaults.WindowRetention, "How long closed windows stay in the state file");
         var session = DurationOption("--session-timeout", defaults.SessionTimeout, "Kafka consumer session timeout");
         var fetchWait = DurationOption("--fetch-wait-max", defaults.FetchWaitMax, "Longest a broker holds an empty fetch");
+        var lease = DurationOption("--outbox-lease", defaults.OutboxLease, "How long an instance holds the window and alert records it is sending before others may");
         var alerts = new Option<string[]>("--alert")
         {
             Description = "A threshold alert METRIC>VALUE or METRIC<VALUE (repeat the option for more), e.g. --alert 'pm25>50'.",
@@ -114,7 +115,7 @@ internal static class ProcessorCommandLine
         var run = new Command("run", "Run the processor until SIGTERM or Ctrl-C: consume batches, answer them, write windows and alerts.")
         {
             bootstrap, group, batchTopic, responseTopic, windowTopic, alertTopic, deadLetterTopic, toolName, state, window, lateness, idle, dedup, retention,
-            session, fetchWait, alerts, stdout, instance,
+            session, fetchWait, lease, alerts, stdout, instance,
         };
         run.SetAction(async (parse, cancellationToken) =>
         {
@@ -136,6 +137,7 @@ internal static class ProcessorCommandLine
                 WindowRetention = parse.GetValue(retention),
                 SessionTimeout = parse.GetValue(session),
                 FetchWaitMax = parse.GetValue(fetchWait),
+                OutboxLease = parse.GetValue(lease),
                 Stdout = parse.GetValue(stdout),
                 InstanceId = parse.GetValue(instance)!,
             };

@@ -113,13 +113,13 @@ internal static class VerifyCommand
         }
 
         var seen = new HashSet<(string, long, string)>();
-        long copies = 0, other = 0, batches = 0;
-        while (seen.Count < expected.Count && clock.Elapsed < timeout && !cancellationToken.IsCancellationRequested)
+        long copies = 0, other = 0, batches = 0, matched = 0;
+        bool ReadOne(TimeSpan wait)
         {
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            var record = consumer.Consume(wait);
             if (record?.Message?.Value is not { Length: > 0 } value)
             {
-                continue;
+                return false;
             }
 
             batches++;
@@ -131,36 +131,27 @@ internal static class VerifyCommand
                 {
                     copies++;
                 }
-                else if (!expected.Contains(key))
+                else if (expected.Contains(key))
+                {
+                    matched++;
+                }
+                else
                 {
                     other++;
                 }
             }
+
+            return true;
         }
 
-        // The ledger is covered (or time is up); read what else is there now, so the distinct count is complete.
-        while (!cancellationToken.IsCancellationRequested)
+        while (matched < expected.Count && clock.Elapsed < timeout && !cancellationToken.IsCancellationRequested)
         {
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(300));
-            if (record?.Message?.Value is not { Length: > 0 } value)
-            {
-                break;
-            }
+            ReadOne(TimeSpan.FromMilliseconds(200));
+        }
 
-            batches++;
-            using var json = JsonDocument.Parse(value);
-            foreach (var reading in json.RootElement.GetProperty("params").GetProperty("arguments").GetProperty("readings").EnumerateArray())
-            {
-                var key = (reading.GetProperty("d").GetString()!, reading.GetProperty("s").GetInt64(), reading.GetProperty("m").GetString()!);
-                if (!seen.Add(key))
-                {
-                    copies++;
-                }
-                else if (!expected.Contains(key))
-                {
-                    other++;
-                }
-            }
+        // The ledger is covered (or time is up): read what else is there now, so the distinct count is complete.
+        while (!cancellationToken.IsCancellationRequested && ReadOne(TimeSpan.FromMilliseconds(500)))
+        {
         }
 
         consumer.Close();

@@ -14,7 +14,6 @@ namespace EdgeGateway.StreamProcessor.Kafka;
 /// </summary>
 internal sealed partial class OutboxPublisher : BackgroundService
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private readonly ProcessorState _state;
     private readonly KafkaRecordProducer _producer;
@@ -50,7 +49,7 @@ internal sealed partial class OutboxPublisher : BackgroundService
             IReadOnlyList<OutboxRecord> records;
             try
             {
-                records = _state.ClaimOutbox(500, Lease);
+                records = _state.ClaimOutbox(500, _options.OutboxLease);
             }
             catch (Microsoft.Data.Sqlite.SqliteException error)
             {
