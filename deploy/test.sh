@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite. Exits non-zero on any failure.
-#   deploy/test.sh                                    # everything
+#   deploy/test.sh                                    # everything, then the demo for 20 s (lost must be 0)
 #   deploy/test.sh --filter "FullyQualifiedName~Pty"  # extra arguments go to 'dotnet test'
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -64,5 +64,11 @@ fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then
   status=1
+fi
+
+# The demo itself, short, on the build above: it must report lost = 0 (exit code 0).
+if [ "$#" -eq 0 ]; then
+  log "running the demo for 20 s (deploy/demo.sh --duration 20 --no-build)"
+  bash deploy/demo.sh --duration 20 --no-build || { echo "error: the demo failed" >&2; status=1; }
 fi
 exit "$status"
