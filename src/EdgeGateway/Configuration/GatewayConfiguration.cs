@@ -135,6 +135,7 @@ public sealed class GatewayConfiguration
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
+        problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
 
         if (problems.Count > 0)
         {
