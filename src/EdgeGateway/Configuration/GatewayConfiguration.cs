@@ -145,6 +145,7 @@ public sealed class GatewayConfiguration
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
         Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
         Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
+        problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
 
         if (problems.Count > 0)
         {
