@@ -8,6 +8,7 @@ using EdgeGateway.Testing.Logging;
 using EdgeGateway.Testing.Mqtt;
 using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;
+using EdgeGateway.Testing.Serial;
 using EdgeGateway.Testing.Waiting;
 using Xunit;
 using static EdgeGateway.Tests.Operations.McpTestSupport;
@@ -121,6 +122,14 @@ public sealed class McpConfigurationTests : LoggedTest
         Assert.False(first.GetProperty("overlay").GetProperty("Mqtt").TryGetProperty("Password", out _));
         Assert.DoesNotContain(MqttPassword, versions.GetRawText(), StringComparison.Ordinal);
 
+        // The command line shows the same effective configuration, redacted.
+        var shownByCli = await DotNetPrograms.RunGatewayAsync(["config", "show", "--config", config], cancellationToken: CancellationToken);
+        Assert.Equal(0, shownByCli.ExitCode);
+        var cliDocument = JsonDocument.Parse(shownByCli.StandardOutput).RootElement;
+        Assert.Equal(2, cliDocument.GetProperty("version").GetInt64());
+        Assert.Equal("***", cliDocument.GetProperty("configuration").GetProperty("Mqtt").GetProperty("Password").GetString());
+        Assert.DoesNotContain(MqttPassword, shownByCli.StandardOutput, StringComparison.Ordinal);
+
         gateway.Terminate();
         await gateway.WaitForExitAsync(cancellationToken: CancellationToken);
         var output = gateway.AllOutput;
@@ -233,6 +242,59 @@ public sealed class McpConfigurationTests : LoggedTest
         {
             await gateway.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_gateway_started_without_sources_reads_a_serial_port_and_an_MQTT_subscription_added_live()
+    {
+        using var pty = PtyPair.Open();
+        await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions(), CancellationToken);
+        await using var kafka = KafkaFixture.Start();
+        var topic = kafka.CreateUniqueTopic("edge.readings");
+        var port = FreePort.Tcp();
+        var config = _directory.WriteFile("gateway.json", $$"""
+            {
+              "Gateway": { "Id": "gw-empty" },
+              "Mqtt": { "Host": "127.0.0.1", "Port": {{broker.Port}} },
+              "Context": { "RegistryPath": "{{_directory.File("registry.db")}}" },
+              "Buffer": { "Path": "{{_directory.File("buffer.db")}}" },
+              "Kafka": { "BootstrapServers": "{{kafka.BootstrapServers}}", "Topic": "{{topic}}", "Linger": "5ms" },
+              "Mcp": { "Tokens": {{TokensJson}}, "Http": { "Enabled": true, "Url": "http://127.0.0.1:{{port}}" } }
+            }
+            """);
+        await using var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
+        await gateway.WaitForOutputAsync(line => line.Contains("MCP over HTTP listening on", StringComparison.Ordinal), "the MCP endpoint listens", cancellationToken: CancellationToken);
+        await using var client = await ConnectHttpAsync(port, OperatorToken, LoggerFactory, protocolVersion: null, CancellationToken);
+        Assert.Equal(0, (await CallAsync(client, "list_sources", cancellationToken: CancellationToken)).GetProperty("sources").GetArrayLength());
+
+        var serial = await CallAsync(
+            client,
+            "add_source",
+            $$"""{ "kind": "serial", "definition": { "Name": "pm-port", "Path": "{{pty.DevicePath}}", "Protocol": "pms5003", "DeviceId": "pm-01" } }""",
+            CancellationToken);
+        Assert.Equal("serial:pm-port", serial.GetProperty("id").GetString());
+        await gateway.WaitForOutputAsync(line => line.Contains("Serial port pm-port open", StringComparison.Ordinal), "the serial port is open", cancellationToken: CancellationToken);
+        pty.Write(Serial.SerialFrames.Pms5003(1, 10, 20));
+        await Eventually.TrueAsync(
+            async ct => (await ReadingsAsync(kafka, topic, ct)).Any(r => r.Device == "pm-01"),
+            "a pm-01 reading is in Kafka",
+            TimeSpan.FromSeconds(60),
+            CancellationToken);
+        Assert.Equal("open", (await CallAsync(client, "list_sources", """{ "kind": "serial" }""", CancellationToken)).GetProperty("sources")[0].GetProperty("state").GetString());
+
+        // The MQTT source was off (no subscriptions): the first one added connects it.
+        await CallAsync(client, "add_source", new JsonObject { ["kind"] = "mqtt", ["definition"] = NoiseSubscription() }.ToJsonString(), CancellationToken);
+        await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/noise/+", StringComparison.Ordinal), "the gateway subscribed", cancellationToken: CancellationToken);
+        await using var sensors = await TestMqttClients.ConnectAsync(TestMqttClients.Options(broker, LoggerFactory), CancellationToken);
+        await PublishAsync(sensors, "city/north/noise/noise-1", """{"seq":1,"db":55.5}""");
+        await WaitForReadingAsync(kafka, topic, "noise-1", 1);
+
+        var paused = await CallAsync(client, "pause_source", """{ "id": "serial:pm-port" }""", CancellationToken);
+        Assert.Equal(3, paused.GetProperty("change").GetProperty("version").GetInt64());
+        await gateway.WaitForOutputAsync(line => line.Contains("Serial port pm-port closed", StringComparison.Ordinal), "the serial port is closed", cancellationToken: CancellationToken);
+
+        await StopAsync(gateway);
+        DotNetPrograms.AssertNoErrorLogLines(gateway);
     }
 
     /// <summary>Debian's mosquitto package ships the plugin in the multiarch library directory.</summary>
