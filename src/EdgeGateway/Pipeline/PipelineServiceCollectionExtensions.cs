@@ -70,7 +70,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<KafkaForwarder>());
         services.TryAddSingleton<MqttSource>();
         services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
-        services.AddHostedService<SerialSource>();
+        services.TryAddSingleton<SerialSource>();
+        services.AddHostedService(provider => provider.GetRequiredService<SerialSource>());
         services.AddGpioSource();
         return services;
     }
