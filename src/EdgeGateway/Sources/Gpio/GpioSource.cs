@@ -332,47 +332,82 @@ public sealed partial class GpioSource : BackgroundService
     {
         var line = _options.Lines[index];
         var statistics = _statistics[index];
+        ContactDebouncer? debouncer = null;
+
+        // When the pending change began, on the gateway's clock (edge timestamps are the kernel's).
+        DateTimeOffset? changeStarted = null;
         try
         {
-            var debouncer = new ContactDebouncer(line.Debounce, input.Read());
-            Report(debouncer.Reported, _timeProvider.GetUtcNow(), initial: true);
-
-            // When the pending change began, on the gateway's clock (edge timestamps are the kernel's).
-            DateTimeOffset? changeStarted = null;
+            debouncer = new ContactDebouncer(line.Debounce, input.Read());
+            Report(debouncer.Reported, _timeProvider.GetUtcNow(), initial: true, mayWait: true);
             while (!token.IsCancellationRequested)
             {
                 var pending = debouncer.SettlesAt is not null;
                 var edge = input.WaitForEdge(pending ? line.Debounce : WaitSlice, token);
                 if (edge is { } received)
                 {
-                    var now = _timeProvider.GetUtcNow();
-                    if (debouncer.OnEdge(received) is { } level)
-                    {
-                        Report(level, changeStarted ?? now, initial: false);
-                        changeStarted = null;
-                    }
-
-                    changeStarted = debouncer.SettlesAt is null ? null : changeStarted ?? now;
+                    Feed(received, mayWait: true);
                 }
                 else if (pending && debouncer.SettlesAt is { } settlesAt && debouncer.Settle(settlesAt) is { } level)
                 {
                     // No edge for the settle time since the last one was received: the level held.
-                    Report(level, changeStarted ?? _timeProvider.GetUtcNow(), initial: false);
+                    Report(level, changeStarted ?? _timeProvider.GetUtcNow(), initial: false, mayWait: true);
                     changeStarted = null;
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // The chip is closed or the gateway stops.
+            Finish();
         }
         catch (GpioException error)
         {
+            Finish();
             statistics.LastError = error.Message;
             onLost(error.Message);
         }
 
-        void Report(bool level, DateTimeOffset at, bool initial)
+        void Feed(GpioEdgeEvent edge, bool mayWait)
+        {
+            var now = _timeProvider.GetUtcNow();
+            if (debouncer!.OnEdge(edge) is { } level)
+            {
+                Report(level, changeStarted ?? now, initial: false, mayWait);
+                changeStarted = null;
+            }
+
+            changeStarted = debouncer.SettlesAt is null ? null : changeStarted ?? now;
+        }
+
+        // The chip went away (or the gateway stops): take the edges already queued, and report the level
+        // last seen if it differs from the reported one (a bounce burst ends at the new level; a slow
+        // thread must not lose the last change of a contact because the chip closed meanwhile).
+        void Finish()
+        {
+            if (debouncer is null)
+            {
+                return;
+            }
+
+            try
+            {
+                while (input.WaitForEdge(TimeSpan.Zero, CancellationToken.None) is { } edge)
+                {
+                    Feed(edge, mayWait: false);
+                }
+            }
+            catch (GpioException)
+            {
+                // Gone indeed.
+            }
+
+            if (debouncer.SettlesAt is { } settlesAt && debouncer.Settle(settlesAt) is { } level)
+            {
+                Report(level, changeStarted ?? _timeProvider.GetUtcNow(), initial: false, mayWait: false);
+            }
+        }
+
+        void Report(bool level, DateTimeOffset at, bool initial, bool mayWait)
         {
             statistics.SetLevel(level);
             if (!initial)
@@ -385,9 +420,9 @@ public sealed partial class GpioSource : BackgroundService
             // On the line's own thread: waiting here is the back-pressure (the kernel queues edges meanwhile).
             while (!writer.TryWrite(item))
             {
-                if (!writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult())
+                if (!mayWait || !writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult())
                 {
-                    throw new ChannelClosedException();
+                    return;
                 }
             }
 
