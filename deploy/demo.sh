@@ -56,11 +56,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
 
 free_port() {
   local port
   while true; do
-    port=$((20000 + RANDOM % 40000))
+    # Below Linux's ephemeral range (32768-60999), where outgoing connections take their ports.
+    port=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }
@@ -75,18 +77,31 @@ wait_for() { # FILE PATTERN WHAT PID
 }
 
 log "mosquitto on 127.0.0.1 (temp dir $work)"
-mqtt_port="$(free_port)"
-cat >"$work/mosquitto.conf" <<CONF
+for attempt in 1 2 3 4 5; do
+  mqtt_port="$(free_port)"
+  cat >"$work/mosquitto.conf" <<CONF
 listener $mqtt_port 127.0.0.1
 allow_anonymous true
 persistence false
 max_inflight_messages 1000
 max_queued_messages 100000
-log_dest stdout
+log_dest stderr
 CONF
-mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-pids+=($!)
-wait_for "$work/mosquitto.log" "running" mosquitto "$!"
+  mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+  mosquitto_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "running" "$work/mosquitto.log" && break
+    kill -0 "$mosquitto_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q "running" "$work/mosquitto.log"; then
+    pids+=("$mosquitto_pid")
+    break
+  fi
+  kill "$mosquitto_pid" 2>/dev/null || true
+  wait "$mosquitto_pid" 2>/dev/null || true
+  [ "$attempt" -eq 5 ] && { status=1; die "mosquitto did not start (see $work/mosquitto.log)"; }
+done
 
 log "Kafka: librdkafka's mock cluster (in memory)"
 "${processor[@]}" mock-kafka --partitions 2 --bootstrap-file "$work/bootstrap" >"$work/kafka.log" 2>&1 &
@@ -124,13 +139,19 @@ sim_args=(--broker "127.0.0.1:$mqtt_port" --devices "$devices" --rate "$rate" --
 sim=$!
 pids+=("$sim")
 
+# The view runs in the background and the script waits for it: 'wait' returns at once on a signal,
+# so Ctrl-C or SIGTERM reach the trap (and the cleanup) even when the view itself ignores them.
 watch=("${processor[@]}" watch --state "$work/processor.db" --gateway-status "$work/status.json")
 if [ "$duration" = 0 ]; then
-  "${watch[@]}" || true
+  "${watch[@]}" &
+  pids+=($!)
+  wait "$!" || true
   exit 0
 fi
 
-"${watch[@]}" --duration "$duration" || true
+"${watch[@]}" --duration "$duration" &
+pids+=($!)
+wait "$!" || true
 log "the simulator's run ended; waiting for the gateway to forward the rest"
 wait "$sim" || { status=1; die "the simulator failed (see $work/simulator.log)"; }
 tail -n 3 "$work/simulator.log"
