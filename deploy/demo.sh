@@ -126,9 +126,9 @@ fi
 pids+=($!)
 wait_for "$work/gateway.log" "Gateway ready" "the gateway" "$!"
 
-log "the stream processor (windows 10 s, allowed lateness 2 s; alerts pm25>20, laeq>65)"
+log "the stream processor (windows 10 s, allowed lateness 2 s; alerts pm25>20, lamax>80)"
 "${processor[@]}" run --bootstrap-servers "$bootstrap" --state "$work/processor.db" --window 10s --allowed-lateness 2s \
-  --idle-timeout 3s --alert 'pm25>20' --alert 'laeq>65' --fetch-wait-max 10ms >"$work/processor.log" 2>&1 &
+  --idle-timeout 3s --alert 'pm25>20' --alert 'lamax>80' --fetch-wait-max 10ms >"$work/processor.log" 2>&1 &
 pids+=($!)
 wait_for "$work/processor.log" "Partitions assigned" "the stream processor" "$!"
 

@@ -205,8 +205,8 @@ internal static class ProcessorCommandLine
     private static Command BuildGateway(TextWriter output, TextWriter error)
     {
         var bootstrap = BootstrapOption();
-        var controlTopic = new Option<string>("--control-topic") { Description = "The topic the gateways read calls from.", DefaultValueFactory = _ => "edge.control" };
-        var replyTopic = new Option<string>("--reply-topic") { Description = "The topic the gateways answer on.", DefaultValueFactory = _ => "edge.control.replies" };
+        var controlTopic = new Option<string>("--control-topic") { Description = "The topic the gateways read calls from.", DefaultValueFactory = _ => "edge.mcp.control" };
+        var replyTopic = new Option<string>("--reply-topic") { Description = "The topic the gateways answer on.", DefaultValueFactory = _ => "edge.mcp.replies" };
         var token = new Option<string?>("--token") { Description = "Bearer token for the gateway (or STREAM_PROCESSOR_GATEWAY_TOKEN)." };
         var protocol = new Option<string>("--protocol-version") { Description = "MCP protocol revision to speak.", DefaultValueFactory = _ => "2025-11-25" };
         var timeout = DurationOption("--timeout", TimeSpan.FromSeconds(30), "How long to wait for the gateway");

@@ -20,10 +20,10 @@ internal sealed record KafkaMcpClientSettings
     public required string GatewayId { get; init; }
 
     /// <summary>The topic the gateways read their calls from.</summary>
-    public string ControlTopic { get; init; } = "edge.control";
+    public string ControlTopic { get; init; } = "edge.mcp.control";
 
     /// <summary>The topic the gateways answer on (same key).</summary>
-    public string ReplyTopic { get; init; } = "edge.control.replies";
+    public string ReplyTopic { get; init; } = "edge.mcp.replies";
 
     /// <summary>A bearer token for the gateway (sent in the <c>mcp-authorization</c> header), if it asks for one.</summary>
     public string? Token { get; init; }
@@ -77,7 +77,7 @@ internal sealed class KafkaClientSessionTransport : TransportBase
     public static KafkaClientSessionTransport Connect(KafkaMcpClientSettings settings, ILoggerFactory? loggerFactory)
     {
         LibRdKafka.EnsureLoaded();
-        var sessionId = $"{settings.GatewayId}:{Guid.NewGuid():N}";
+        var sessionId = Guid.NewGuid().ToString("N"); // 32 of [0-9a-f]: what gateways accept (8-64 of A-Z a-z 0-9 - _)
         var consumer = new ConsumerBuilder<string?, byte[]?>(new ConsumerConfig
         {
             BootstrapServers = settings.BootstrapServers,
