@@ -46,6 +46,21 @@ if [ "$files" -eq 0 ]; then
   echo "error: no test results were written" >&2
   exit "${status:-1}"
 fi
+# Failures again at the very end, so a log's tail (all CI shows) names them with their messages.
+if [ "$failed" -gt 0 ] && ! command -v python3 >/dev/null; then
+  grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$results"/*.trx | sed 's/.*testName="\([^"]*\)".*/FAILED \1/' || true
+elif [ "$failed" -gt 0 ]; then
+  python3 - "$results"/*.trx <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        message = result.findtext(".//t:Message", "", ns).strip()
+        print(f"FAILED {result.get('testName')}\n  {message[:1500]}")
+PY
+fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then
   status=1

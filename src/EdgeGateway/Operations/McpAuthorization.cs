@@ -12,8 +12,10 @@ namespace EdgeGateway.Operations;
 /// </summary>
 public static class McpAuthorization
 {
-    /// <summary>The scope each tool of <see cref="GatewayTools"/> declares, by tool name.</summary>
-    public static IReadOnlyDictionary<string, string> ToolScopes { get; } = McpScopes.ForTools(typeof(GatewayTools));
+    /// <summary>The scope each tool declares, by tool name.</summary>
+    public static IReadOnlyDictionary<string, string> ToolScopes { get; } =
+        new[] { typeof(GatewayTools), typeof(ConfigurationTools), typeof(SourceTools) }
+            .SelectMany(McpScopes.ForTools).ToDictionary(StringComparer.Ordinal);
 
     /// <summary>Adds the filters to the server.</summary>
     public static IMcpServerBuilder WithGatewayAuthorization(this IMcpServerBuilder builder)

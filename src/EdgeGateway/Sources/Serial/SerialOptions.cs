@@ -29,6 +29,9 @@ public sealed class SerialPortOptions : IValidatableObject
     [MaxLength(64)]
     public string? Name { get; set; }
 
+    /// <summary>False: kept in the configuration but not opened (<c>pause_source</c>).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Bits per second (a standard rate).</summary>
     public int Baud { get; set; } = 9600;
 
