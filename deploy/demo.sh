@@ -122,6 +122,10 @@ export EDGEGW__Mqtt__Port="$mqtt_port" EDGEGW__Kafka__BootstrapServers="$bootstr
 if [ -n "$tty" ]; then
   export EDGEGW__Serial__Ports__0__Path="$tty" EDGEGW__Serial__Ports__0__Protocol=pms5003 EDGEGW__Serial__Ports__0__DeviceId=pms5003-serial-01
 fi
+# MCP over Kafka with a token made for this run, so 'stream-processor gateway call' reaches the gateway.
+token="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export EDGEGW__Mcp__Kafka__Enabled=true EDGEGW__Mcp__Tokens__0__Name=demo \
+  EDGEGW__Mcp__Tokens__0__Sha256="$("${gateway[@]}" mcp hash-token "$token")" EDGEGW__Mcp__Tokens__0__Scopes__0=operate
 "${gateway[@]}" run --config deploy/demo/gateway.json >"$work/gateway.log" 2>&1 &
 pids+=($!)
 wait_for "$work/gateway.log" "Gateway ready" "the gateway" "$!"
@@ -141,6 +145,8 @@ pids+=("$sim")
 
 # The view runs in the background and the script waits for it: 'wait' returns at once on a signal,
 # so Ctrl-C or SIGTERM reach the trap (and the cleanup) even when the view itself ignores them.
+log "call the gateway's tools over Kafka from another terminal, e.g.:"
+printf '    %s gateway call demo-gateway-01 get_status -b %s --token %s\n' "${processor[*]}" "$bootstrap" "$token" >&2
 watch=("${processor[@]}" watch --state "$work/processor.db" --gateway-status "$work/status.json")
 if [ "$duration" = 0 ]; then
   "${watch[@]}" &
@@ -155,6 +161,10 @@ wait "$!" || true
 log "the simulator's run ended; waiting for the gateway to forward the rest"
 wait "$sim" || { status=1; die "the simulator failed (see $work/simulator.log)"; }
 tail -n 3 "$work/simulator.log"
+log "the gateway's status over MCP over Kafka (stream-processor gateway call demo-gateway-01 get_status)"
+"${processor[@]}" gateway call demo-gateway-01 get_status -b "$bootstrap" --token "$token" --timeout 30s >"$work/call.json" \
+  || { status=1; die "gateway call failed (see $work/call.json)"; }
+grep -o '"gatewayId": "[^"]*"' "$work/call.json" | head -n 1
 "${processor[@]}" verify --bootstrap-servers "$bootstrap" --ledger "$work/ledger.jsonl" --state "$work/processor.db" --timeout 60s || status=$?
 if [ "$status" -eq 0 ]; then
   log "demo finished: lost = 0"
