@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole path on one machine: installs what is missing, builds, and starts mosquitto (loopback, temp
 # dir), a mock Kafka cluster, the gateway (deploy/demo/gateway.json), the stream processor and the
-# sensor simulator (MQTT devices, plus a PMS5003 on a serial pseudo-terminal), then shows a live view.
+# sensor simulator (MQTT devices, a PMS5003 on a serial pseudo-terminal, a counter and a contact on a
+# simulated GPIO chip), then shows a live view.
 #   deploy/demo.sh                   # until Ctrl-C (stops everything it started)
 #   deploy/demo.sh --duration 20     # ends by itself with a summary: the simulator's ledger against
 #                                    # Kafka (sent, delivered, lost); exit code 1 unless lost = 0
@@ -109,11 +110,21 @@ pids+=($!)
 wait_for "$work/kafka.log" "mock Kafka cluster at" "the mock Kafka cluster" "$!"
 bootstrap="$(cat "$work/bootstrap")"
 
-log "a PMS5003 particulate sensor on a serial pseudo-terminal"
-"${simulator[@]}" --serial pms5003 --serial-interval 1s --serial-paths-file "$work/serial.json" --progress 0 >"$work/serial.log" 2>&1 &
+log "a PMS5003 particulate sensor on a serial pseudo-terminal; a traffic loop counter and a cabinet door on GPIO"
+"${simulator[@]}" --serial pms5003 --serial-interval 1s --serial-paths-file "$work/serial.json" \
+  --gpio-socket "$work/gpio.sock" --gpio "counter:17:rate=4:name=loop,contact:22:closed=4s:open=6s:name=door" \
+  --progress 0 >"$work/serial.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/serial.json" ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ -s "$work/serial.json" ] && [ -S "$work/gpio.sock" ] && break; sleep 0.1; done
 tty="$(grep -o '"/dev/pts/[0-9]*"' "$work/serial.json" | head -n 1 | tr -d '"' || true)"
+if [ -S "$work/gpio.sock" ]; then
+  export EDGEGW__Gpio__Chip="sim:$work/gpio.sock" \
+    EDGEGW__Gpio__Lines__0__Offset=17 EDGEGW__Gpio__Lines__0__Name=loop EDGEGW__Gpio__Lines__0__DeviceId=traffic-loop-01 \
+    EDGEGW__Gpio__Lines__0__Kind=counter EDGEGW__Gpio__Lines__0__Window=10s EDGEGW__Gpio__Lines__0__Metric=vehicle_rate \
+    EDGEGW__Gpio__Lines__0__Unit=vehicles/min \
+    EDGEGW__Gpio__Lines__1__Offset=22 EDGEGW__Gpio__Lines__1__Name=door EDGEGW__Gpio__Lines__1__DeviceId=cabinet-door-01 \
+    EDGEGW__Gpio__Lines__1__Kind=contact EDGEGW__Gpio__Lines__1__Metric=door_open
+fi
 
 log "the gateway (deploy/demo/gateway.json; MQTT 127.0.0.1:$mqtt_port, Kafka $bootstrap)"
 export EDGEGW__Mqtt__Port="$mqtt_port" EDGEGW__Kafka__BootstrapServers="$bootstrap" \
