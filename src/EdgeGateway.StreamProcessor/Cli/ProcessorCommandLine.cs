@@ -8,7 +8,6 @@ using EdgeGateway.StreamProcessor.Tools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
 namespace EdgeGateway.StreamProcessor.Cli;
@@ -36,7 +35,7 @@ internal static class ProcessorCommandLine
         {
             BuildRun(error),
             BuildMcp(),
-            BuildGateway(output, error),
+            GatewayCallCommand.Build(output, error),
             MockKafkaCommand.Build(output, error),
             VerifyCommand.Build(output, error),
             WatchCommand.Build(error),
@@ -200,72 +199,5 @@ internal static class ProcessorCommandLine
             return Success;
         });
         return mcp;
-    }
-
-    private static Command BuildGateway(TextWriter output, TextWriter error)
-    {
-        var bootstrap = BootstrapOption();
-        var controlTopic = new Option<string>("--control-topic") { Description = "The topic the gateways read calls from.", DefaultValueFactory = _ => "edge.control" };
-        var replyTopic = new Option<string>("--reply-topic") { Description = "The topic the gateways answer on.", DefaultValueFactory = _ => "edge.control.replies" };
-        var token = new Option<string?>("--token") { Description = "Bearer token for the gateway (or STREAM_PROCESSOR_GATEWAY_TOKEN)." };
-        var protocol = new Option<string>("--protocol-version") { Description = "MCP protocol revision to speak.", DefaultValueFactory = _ => "2025-11-25" };
-        var timeout = DurationOption("--timeout", TimeSpan.FromSeconds(30), "How long to wait for the gateway");
-        var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway (its Gateway:Id)." };
-        var tool = new Argument<string>("TOOL") { Description = "The tool, e.g. get_status." };
-        var arguments = new Argument<string>("JSON") { Description = "The tool's arguments as a JSON object.", DefaultValueFactory = _ => "{}" };
-        var call = new Command("call", "Call one tool of one gateway over the control topic and print its result (exit 1 when the tool reports an error).")
-        {
-            bootstrap, controlTopic, replyTopic, token, protocol, timeout, gatewayId, tool, arguments,
-        };
-        call.SetAction(async (parse, cancellationToken) =>
-        {
-            Dictionary<string, object?> args;
-            try
-            {
-                args = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(parse.GetValue(arguments)!)!.ToDictionary(p => p.Key, p => (object?)p.Value);
-            }
-            catch (JsonException problem)
-            {
-                await error.WriteLineAsync($"stream-processor: JSON: not a JSON object: {problem.Message}");
-                return InvalidUsage;
-            }
-
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(parse.GetValue(timeout));
-            using var loggers = LoggerFactory.Create(logging => logging.AddFilter(_ => false));
-            try
-            {
-                var transport = new KafkaMcpClientTransport(new KafkaMcpClientSettings
-                {
-                    BootstrapServers = parse.GetValue(bootstrap)!,
-                    GatewayId = parse.GetValue(gatewayId)!,
-                    ControlTopic = parse.GetValue(controlTopic)!,
-                    ReplyTopic = parse.GetValue(replyTopic)!,
-                    Token = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("STREAM_PROCESSOR_GATEWAY_TOKEN"),
-                });
-                await using var client = await McpClient.CreateAsync(
-                    transport,
-                    new McpClientOptions { ProtocolVersion = parse.GetValue(protocol), ClientInfo = new Implementation { Name = "stream-processor", Version = ProcessorHost.Version } },
-                    loggers,
-                    deadline.Token);
-                var result = await client.CallToolAsync(parse.GetValue(tool)!, args, cancellationToken: deadline.Token);
-                var text = result.StructuredContent is { } structured
-                    ? JsonSerializer.Serialize(structured, ProcessorJson.Indented)
-                    : string.Join('\n', result.Content.OfType<TextContentBlock>().Select(t => t.Text));
-                await (result.IsError == true ? error : output).WriteLineAsync(text);
-                return result.IsError == true ? Failure : Success;
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                await error.WriteLineAsync($"stream-processor: gateway '{parse.GetValue(gatewayId)}' did not answer within {parse.GetValue(timeout).TotalSeconds} s");
-                return Failure;
-            }
-            catch (Exception problem) when (problem is ModelContextProtocol.McpException or TimeoutException or IOException)
-            {
-                await error.WriteLineAsync($"stream-processor: {problem.Message}");
-                return Failure;
-            }
-        });
-        return new Command("gateway", "Work with gateways over Kafka.") { call };
     }
 }

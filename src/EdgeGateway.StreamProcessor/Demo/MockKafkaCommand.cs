@@ -12,7 +12,7 @@ internal static class MockKafkaCommand
 {
     /// <summary>The topics the demo uses.</summary>
     public static IReadOnlyList<string> DefaultTopics { get; } =
-        ["edge.readings", "edge.responses", "edge.windows", "edge.alerts", "edge.deadletter", "edge.control", "edge.control.replies"];
+        ["edge.readings", "edge.responses", "edge.windows", "edge.alerts", "edge.deadletter", "edge.mcp.control", "edge.mcp.replies"];
 
     /// <summary>Builds the command.</summary>
     public static Command Build(TextWriter output, TextWriter error)
