@@ -19,6 +19,7 @@ public static class McpServiceCollectionExtensions
         services.TryAddSingleton(configuration);
         services.TryAddSingleton<McpAudit>();
         services.TryAddSingleton<McpTokenAuthenticator>();
+        services.TryAddSingleton<DeviceCommandPublisher>();
         return services
             .AddMcpServer(server =>
             {
@@ -28,6 +29,7 @@ public static class McpServiceCollectionExtensions
                     + "durable buffer, dead letters, forwarding to Kafka and configuration. Changes are audited under the caller's token name.";
             })
             .WithTools<GatewayTools>()
+            .WithTools<GatewayMaintenanceTools>()
             .WithResources<GatewayResources>()
             .WithGatewayAuthorization();
     }
