@@ -60,6 +60,35 @@ public sealed class McpKafkaEndToEndTests : LoggedTest
         // Invalid arguments come back as a tool error naming the problem.
         Assert.Equal("id: device 'aq-999' is not in the registry", await FailAsync(clientB, "get_device", """{ "id": "aq-999" }""", CancellationToken));
 
+        // Resource subscriptions (2025-11-25): a change of the device on gw-b is notified to the session on gw-b.
+        var updates = new List<string>();
+        var updated = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (await clientB.SubscribeToResourceAsync(
+            "gateway://devices/aq-000",
+            (notification, _) =>
+            {
+                lock (updates)
+                {
+                    updates.Add(notification.Uri);
+                }
+
+                updated.TrySetResult(notification.Uri);
+                return ValueTask.CompletedTask;
+            },
+            cancellationToken: CancellationToken))
+        {
+            await CallAsync(clientB, "upsert_device", """{ "id": "aq-000", "type": "air-quality", "owner": "on-b" }""", CancellationToken);
+            Assert.Equal("gateway://devices/aq-000", await Eventually.WithinAsync(updated.Task, "the change is notified"));
+        }
+
+        lock (updates)
+        {
+            Assert.Equal(["gateway://devices/aq-000"], updates);
+        }
+
+        var badSubscription = await Assert.ThrowsAnyAsync<McpException>(() => clientB.SubscribeToResourceAsync("gateway://status", (_, _) => ValueTask.CompletedTask, cancellationToken: CancellationToken));
+        Assert.Contains("sends no change notifications", badSubscription.Message, StringComparison.Ordinal);
+
         // Concurrent calls of both sessions interleave on the same topics without crossing.
         var calls = Enumerable.Range(0, 10).Select(async i =>
         {
