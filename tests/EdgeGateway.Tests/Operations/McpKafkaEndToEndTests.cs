@@ -98,6 +98,20 @@ public sealed class McpKafkaEndToEndTests : LoggedTest
         });
         Assert.All(await Task.WhenAll(calls), c => Assert.Equal(c.Expected, c.Actual));
 
+        // Round trips over the mock cluster (FetchWait 5 ms both ways), for the README's figure.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var times = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            clock.Restart();
+            await CallAsync(clientA, "get_buffer_statistics", cancellationToken: CancellationToken);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        TestContext.Current.TestOutputHelper?.WriteLine($"get_buffer_statistics over Kafka: p50 {times[10]:0.0} ms, max {times[^1]:0.0} ms (20 calls)");
+        Assert.All(times, t => Assert.True(t < TestTimeouts.Brief.TotalMilliseconds));
+
         // A read token: operate tools are hidden and refused, read tools work.
         await using var reader = await ConnectKafkaAsync(kafka, "gw-b", control, replies, ReaderToken, LoggerFactory, protocolVersion: null, CancellationToken);
         var visible = (await reader.ListToolsAsync(cancellationToken: CancellationToken)).Select(t => t.Name).ToList();
