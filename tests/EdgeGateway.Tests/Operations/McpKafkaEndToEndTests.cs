@@ -271,6 +271,23 @@ public sealed class McpKafkaEndToEndTests : LoggedTest
         DotNetPrograms.AssertNoErrorLogLines(gateway);
     }
 
+    [Fact]
+    public async Task A_gateway_that_starts_while_Kafka_is_down_serves_MCP_over_Kafka_once_the_brokers_are_back()
+    {
+        await using var kafka = KafkaFixture.Start();
+        var control = kafka.CreateUniqueTopic("edge.mcp.control");
+        var replies = kafka.CreateUniqueTopic("edge.mcp.replies");
+        kafka.Cluster.SetBrokerDown(1);
+        await using var gateway = await StartGatewayAsync(_directory, "gw-late", kafka.BootstrapServers, control, replies, CancellationToken, waitFor: "MCP over Kafka waits for the brokers");
+
+        kafka.Cluster.SetBrokerUp(1);
+        await gateway.WaitForOutputAsync(l => l.Contains("MCP over Kafka listening on control topic", StringComparison.Ordinal), "the gateway follows the control topic once Kafka is back", TimeSpan.FromSeconds(90), CancellationToken);
+        await using var client = await ConnectKafkaAsync(kafka, "gw-late", control, replies, ReaderToken, LoggerFactory, protocolVersion: null, CancellationToken);
+        var status = await CallAsync(client, "get_status", cancellationToken: CancellationToken);
+        Assert.Equal("gw-late", status.GetProperty("status").GetProperty("gatewayId").GetString());
+        DotNetPrograms.AssertNoErrorLogLines(gateway);
+    }
+
     /// <summary>The tools an admin token sees: every tool with a declared scope.</summary>
     internal static int McpAuthorizationToolCount() => EdgeGateway.Operations.McpAuthorization.ToolScopes.Count;
 
@@ -310,7 +327,8 @@ public sealed class McpKafkaEndToEndTests : LoggedTest
         string replies,
         CancellationToken cancellationToken,
         string mqtt = """{ "Host": "127.0.0.1" }""",
-        string unknownDevices = "register")
+        string unknownDevices = "register",
+        string waitFor = "MCP over Kafka listening on control topic")
     {
         var devicesFile = directory.WriteFile($"{gatewayId}-devices.json", """
             { "devices": [
@@ -333,7 +351,7 @@ public sealed class McpKafkaEndToEndTests : LoggedTest
             }
             """);
         var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
-        await gateway.WaitForOutputAsync(line => line.Contains("MCP over Kafka listening on control topic", StringComparison.Ordinal), $"{gatewayId} follows the control topic", cancellationToken: cancellationToken);
+        await gateway.WaitForOutputAsync(line => line.Contains(waitFor, StringComparison.Ordinal), $"{gatewayId} logs '{waitFor}'", cancellationToken: cancellationToken);
         return gateway;
     }
 }
