@@ -5,6 +5,8 @@ using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Gpio;
+using EdgeGateway.Sources.Serial;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 
@@ -64,6 +66,12 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Mcp</c>.</summary>
     public McpOptions Mcp { get; private set; } = new();
+
+    /// <summary>Section <c>Serial</c>.</summary>
+    public SerialOptions Serial { get; private set; } = new();
+
+    /// <summary>Section <c>Gpio</c>.</summary>
+    public GpioOptions Gpio { get; private set; } = new();
 
     /// <summary>
     /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
@@ -169,6 +177,9 @@ public sealed class GatewayConfiguration
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
+        Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
+        Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
+        problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
 
         if (problems.Count > 0)
         {

@@ -54,6 +54,7 @@ public static class GatewayHost
         builder.Services.AddConfigurationLifecycle(live: true);
         builder.Services.AddMcpOperations(configuration);
         builder.Services.AddMcpHttpEndpoint();
+        builder.Services.AddMcpKafkaTransport();
 
         // Very last: READY=1 goes out once everything above has started.
         builder.Services.AddSystemdNotification();

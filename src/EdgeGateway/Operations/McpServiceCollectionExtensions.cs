@@ -11,7 +11,7 @@ public static class McpServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the MCP server's tools, resources, scope enforcement and audit log. Transports are added
-    /// separately (<see cref="AddMcpHttpEndpoint"/>, or the stdio transport of <c>edge-gateway mcp</c>).
+    /// separately (<see cref="AddMcpHttpEndpoint"/>, <see cref="AddMcpKafkaTransport"/>, or the stdio transport of <c>edge-gateway mcp</c>).
     /// </summary>
     public static IMcpServerBuilder AddMcpOperations(this IServiceCollection services, GatewayConfiguration configuration)
     {
@@ -73,6 +73,14 @@ public static class McpServiceCollectionExtensions
     {
         services.TryAddSingleton<McpHttpServer>();
         services.AddHostedService(provider => provider.GetRequiredService<McpHttpServer>());
+        return services;
+    }
+
+    /// <summary>Adds MCP over Kafka (serves only when <c>Mcp:Kafka:Enabled</c>); needs the Kafka endpoint of the pipeline.</summary>
+    public static IServiceCollection AddMcpKafkaTransport(this IServiceCollection services)
+    {
+        services.TryAddSingleton<McpKafkaServer>();
+        services.AddHostedService(provider => provider.GetRequiredService<McpKafkaServer>());
         return services;
     }
 }

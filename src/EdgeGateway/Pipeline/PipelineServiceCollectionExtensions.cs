@@ -33,7 +33,7 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the ingest path, the MQTT and serial sources and the Kafka forwarder.</summary>
+    /// <summary>Adds the ingest path, the MQTT, serial and GPIO sources and the Kafka forwarder.</summary>
     public static IServiceCollection AddIngestPipeline(this IServiceCollection services)
     {
         services.AddReadingBuffer();
@@ -72,6 +72,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
         services.TryAddSingleton<SerialSource>();
         services.AddHostedService(provider => provider.GetRequiredService<SerialSource>());
+        services.AddGpioSource();
         return services;
     }
 }
