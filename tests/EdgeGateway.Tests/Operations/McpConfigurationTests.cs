@@ -121,6 +121,10 @@ public sealed class McpConfigurationTests : LoggedTest
         Assert.Equal(NoiseTopic, first.GetProperty("overlay").GetProperty("Mqtt").GetProperty("Subscriptions")[1].GetProperty("Topic").GetString());
         Assert.False(first.GetProperty("overlay").GetProperty("Mqtt").TryGetProperty("Password", out _));
         Assert.DoesNotContain(MqttPassword, versions.GetRawText(), StringComparison.Ordinal);
+        var resource = await reader.ReadResourceAsync("gateway://config", cancellationToken: CancellationToken);
+        var configText = Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single(resource.Contents)).Text;
+        Assert.Equal(2, JsonDocument.Parse(configText).RootElement.GetProperty("version").GetInt64());
+        Assert.DoesNotContain(MqttPassword, configText, StringComparison.Ordinal);
 
         // The command line shows the same effective configuration, redacted.
         var shownByCli = await DotNetPrograms.RunGatewayAsync(["config", "show", "--config", config], cancellationToken: CancellationToken);
