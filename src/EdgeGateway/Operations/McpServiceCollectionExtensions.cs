@@ -56,12 +56,15 @@ public static class McpServiceCollectionExtensions
 
         services.TryAddSingleton<MqttSubscriptionsLive>();
         services.TryAddSingleton<SerialPortsLive>();
+        services.TryAddSingleton<GpioLinesLive>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, MqttSubscriptionsLive>(p => p.GetRequiredService<MqttSubscriptionsLive>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, SerialPortsLive>(p => p.GetRequiredService<SerialPortsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, GpioLinesLive>(p => p.GetRequiredService<GpioLinesLive>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, ContextPolicyLive>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, ForwardingRateLive>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, MqttSubscriptionsLive>(p => p.GetRequiredService<MqttSubscriptionsLive>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, SerialPortsLive>(p => p.GetRequiredService<SerialPortsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, GpioLinesLive>(p => p.GetRequiredService<GpioLinesLive>()));
         services.TryAddSingleton(provider => new ConfigurationLifecycle(
             provider.GetRequiredService<GatewayConfiguration>(),
             provider.GetServices<ILiveReconfigurable>(),

@@ -121,6 +121,10 @@ public sealed class McpConfigurationTests : LoggedTest
         Assert.Equal(NoiseTopic, first.GetProperty("overlay").GetProperty("Mqtt").GetProperty("Subscriptions")[1].GetProperty("Topic").GetString());
         Assert.False(first.GetProperty("overlay").GetProperty("Mqtt").TryGetProperty("Password", out _));
         Assert.DoesNotContain(MqttPassword, versions.GetRawText(), StringComparison.Ordinal);
+        var resource = await reader.ReadResourceAsync("gateway://config", cancellationToken: CancellationToken);
+        var configText = Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single(resource.Contents)).Text;
+        Assert.Equal(2, JsonDocument.Parse(configText).RootElement.GetProperty("version").GetInt64());
+        Assert.DoesNotContain(MqttPassword, configText, StringComparison.Ordinal);
 
         // The command line shows the same effective configuration, redacted.
         var shownByCli = await DotNetPrograms.RunGatewayAsync(["config", "show", "--config", config], cancellationToken: CancellationToken);
@@ -171,7 +175,7 @@ public sealed class McpConfigurationTests : LoggedTest
                 var only = Assert.Single(listed.GetProperty("sources").EnumerateArray());
                 Assert.Equal($"mqtt:{AqTopic}", only.GetProperty("id").GetString());
                 Assert.Equal("subscribed", only.GetProperty("state").GetString());
-                Assert.Equal(["mqtt", "serial"], listed.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()));
+                Assert.Equal(["mqtt", "serial", "gpio"], listed.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()));
 
                 var added = await CallAsync(client, "add_source", new JsonObject { ["kind"] = "mqtt", ["definition"] = NoiseSubscription(), ["baseVersion"] = 0 }.ToJsonString(), CancellationToken);
                 Assert.Equal(1, added.GetProperty("change").GetProperty("version").GetInt64());
@@ -193,7 +197,7 @@ public sealed class McpConfigurationTests : LoggedTest
                 await WaitForReadingAsync(kafka, topic, "noise-1", 2);
 
                 Assert.Contains("exists already", await FailAsync(client, "add_source", new JsonObject { ["kind"] = "mqtt", ["definition"] = NoiseSubscription() }.ToJsonString(), CancellationToken), StringComparison.Ordinal);
-                Assert.StartsWith("kind: 'gpio' is not one of: mqtt, serial", await FailAsync(client, "add_source", """{ "kind": "gpio", "definition": {} }""", CancellationToken), StringComparison.Ordinal);
+                Assert.StartsWith("kind: 'modbus' is not one of: mqtt, serial, gpio", await FailAsync(client, "add_source", """{ "kind": "modbus", "definition": {} }""", CancellationToken), StringComparison.Ordinal);
                 Assert.StartsWith("id: there is no source 'mqtt:nope'", await FailAsync(client, "pause_source", """{ "id": "mqtt:nope" }""", CancellationToken), StringComparison.Ordinal);
 
                 // Paused: not subscribed, so its readings do not arrive (the aq reading published after it does); resumed: they do.
@@ -245,9 +249,12 @@ public sealed class McpConfigurationTests : LoggedTest
     }
 
     [Fact]
-    public async Task A_gateway_started_without_sources_reads_a_serial_port_and_an_MQTT_subscription_added_live()
+    public async Task A_gateway_started_without_sources_reads_a_serial_port_a_GPIO_line_and_an_MQTT_subscription_added_live()
     {
         using var pty = PtyPair.Open();
+        var socket = _directory.File("gpio.sock");
+        await using var simulator = DotNetPrograms.StartFirmwareSim(["--gpio-socket", socket, "--gpio", "contact:22:closed=300ms:open=300ms:name=door", "--seed", "5", "--progress", "0"]);
+        await simulator.WaitForOutputAsync(l => l.Contains("gpio socket", StringComparison.Ordinal), "the GPIO socket", cancellationToken: CancellationToken);
         await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions(), CancellationToken);
         await using var kafka = KafkaFixture.Start();
         var topic = kafka.CreateUniqueTopic("edge.readings");
@@ -256,6 +263,7 @@ public sealed class McpConfigurationTests : LoggedTest
             {
               "Gateway": { "Id": "gw-empty" },
               "Mqtt": { "Host": "127.0.0.1", "Port": {{broker.Port}} },
+              "Gpio": { "Chip": "sim:{{socket}}", "ReconnectDelay": "100ms" },
               "Context": { "RegistryPath": "{{_directory.File("registry.db")}}" },
               "Buffer": { "Path": "{{_directory.File("buffer.db")}}" },
               "Kafka": { "BootstrapServers": "{{kafka.BootstrapServers}}", "Topic": "{{topic}}", "Linger": "5ms" },
@@ -289,8 +297,21 @@ public sealed class McpConfigurationTests : LoggedTest
         await PublishAsync(sensors, "city/north/noise/noise-1", """{"seq":1,"db":55.5}""");
         await WaitForReadingAsync(kafka, topic, "noise-1", 1);
 
+        // A contact line: the chip is opened with it, and its level at the start is the first reading.
+        await CallAsync(
+            client,
+            "add_source",
+            """{ "kind": "gpio", "definition": { "Offset": 22, "Name": "door", "DeviceId": "cabinet-01", "Kind": "contact", "Debounce": "5ms", "Metric": "door_open" } }""",
+            CancellationToken);
+        await Eventually.TrueAsync(
+            async ct => (await ReadingsAsync(kafka, topic, ct)).Any(r => r.Device == "cabinet-01"),
+            "a door reading is in Kafka",
+            TimeSpan.FromSeconds(60),
+            CancellationToken);
+        Assert.Equal("open", (await CallAsync(client, "list_sources", """{ "kind": "gpio" }""", CancellationToken)).GetProperty("sources")[0].GetProperty("state").GetString());
+
         var paused = await CallAsync(client, "pause_source", """{ "id": "serial:pm-port" }""", CancellationToken);
-        Assert.Equal(3, paused.GetProperty("change").GetProperty("version").GetInt64());
+        Assert.Equal(4, paused.GetProperty("change").GetProperty("version").GetInt64());
         await gateway.WaitForOutputAsync(line => line.Contains("Serial port pm-port closed", StringComparison.Ordinal), "the serial port is closed", cancellationToken: CancellationToken);
 
         await StopAsync(gateway);
