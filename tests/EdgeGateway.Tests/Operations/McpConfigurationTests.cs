@@ -103,19 +103,27 @@ public sealed class McpConfigurationTests : LoggedTest
         Assert.Equal(1, shown.GetProperty("version").GetInt64());
         Assert.Equal("***", shown.GetProperty("configuration").GetProperty("Mqtt").GetProperty("Password").GetString());
 
+        // Two operators change version 1 at once: one change wins, the other is refused as stale.
+        var racing = await Task.WhenAll(
+            admin.CallToolAsync("apply_config", Args("""{ "baseVersion": 1, "patch": { "Kafka": { "MaxReadingsPerSecond": 100 } } }"""), cancellationToken: CancellationToken).AsTask(),
+            admin.CallToolAsync("apply_config", Args("""{ "baseVersion": 1, "patch": { "Kafka": { "MaxReadingsPerSecond": 200 } } }"""), cancellationToken: CancellationToken).AsTask());
+        Assert.Single(racing, r => r.IsError is not true);
+        Assert.Contains("stale", Text(Assert.Single(racing, r => r.IsError is true)), StringComparison.Ordinal);
+
         // Roll back to the file: the noise subscription is gone again (the aq reading published after it arrives, it does not).
-        var rolledBack = await CallAsync(admin, "rollback_config", """{ "version": 0, "baseVersion": 1, "reason": "wrong district" }""", CancellationToken);
-        Assert.Equal(2, rolledBack.GetProperty("version").GetInt64());
+        var rolledBack = await CallAsync(admin, "rollback_config", """{ "version": 0, "baseVersion": 2, "reason": "wrong district" }""", CancellationToken);
+        Assert.Equal(3, rolledBack.GetProperty("version").GetInt64());
+        Assert.Contains("Kafka:MaxReadingsPerSecond", rolledBack.GetProperty("changedKeys").EnumerateArray().Select(k => k.GetString()));
         await PublishAsync(sensors, "city/north/noise/noise-1", """{"seq":2,"db":56.5}""");
         await PublishAsync(sensors, "city/north/aq/aq-000", """{"seq":2,"pm25":11.5}""");
         await WaitForReadingAsync(kafka, topic, "aq-000", 2);
         Assert.DoesNotContain(("noise-1", 2L), await ReadingsAsync(kafka, topic, CancellationToken));
 
         var versions = await CallAsync(reader, "list_config_versions", """{ "includeOverlays": true }""", CancellationToken);
-        Assert.Equal(2, versions.GetProperty("currentVersion").GetInt64());
-        Assert.Equal([2L, 1L, 0L], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
-        Assert.Equal(["rollback_config", "apply_config", "file"], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("action").GetString()));
-        var first = versions.GetProperty("versions")[1];
+        Assert.Equal(3, versions.GetProperty("currentVersion").GetInt64());
+        Assert.Equal([3L, 2L, 1L, 0L], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+        Assert.Equal(["rollback_config", "apply_config", "apply_config", "file"], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("action").GetString()));
+        var first = versions.GetProperty("versions")[2];
         Assert.Equal("ops-laptop", first.GetProperty("author").GetString());
         Assert.Equal("noise sensors on Main St", first.GetProperty("reason").GetString());
         Assert.Equal(NoiseTopic, first.GetProperty("overlay").GetProperty("Mqtt").GetProperty("Subscriptions")[1].GetProperty("Topic").GetString());
@@ -123,14 +131,14 @@ public sealed class McpConfigurationTests : LoggedTest
         Assert.DoesNotContain(MqttPassword, versions.GetRawText(), StringComparison.Ordinal);
         var resource = await reader.ReadResourceAsync("gateway://config", cancellationToken: CancellationToken);
         var configText = Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single(resource.Contents)).Text;
-        Assert.Equal(2, JsonDocument.Parse(configText).RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(3, JsonDocument.Parse(configText).RootElement.GetProperty("version").GetInt64());
         Assert.DoesNotContain(MqttPassword, configText, StringComparison.Ordinal);
 
         // The command line shows the same effective configuration, redacted.
         var shownByCli = await DotNetPrograms.RunGatewayAsync(["config", "show", "--config", config], cancellationToken: CancellationToken);
         Assert.Equal(0, shownByCli.ExitCode);
         var cliDocument = JsonDocument.Parse(shownByCli.StandardOutput).RootElement;
-        Assert.Equal(2, cliDocument.GetProperty("version").GetInt64());
+        Assert.Equal(3, cliDocument.GetProperty("version").GetInt64());
         Assert.Equal("***", cliDocument.GetProperty("configuration").GetProperty("Mqtt").GetProperty("Password").GetString());
         Assert.DoesNotContain(MqttPassword, shownByCli.StandardOutput, StringComparison.Ordinal);
 
@@ -138,7 +146,7 @@ public sealed class McpConfigurationTests : LoggedTest
         await gateway.WaitForExitAsync(cancellationToken: CancellationToken);
         var output = gateway.AllOutput;
         Assert.Contains("ops-laptop apply_config configuration version 1: from version 0: ", output, StringComparison.Ordinal);
-        Assert.Contains("ops-laptop rollback_config configuration version 2: from version 1: ", output, StringComparison.Ordinal);
+        Assert.Contains("ops-laptop rollback_config configuration version 3: from version 2: ", output, StringComparison.Ordinal);
         Assert.Contains("dashboard was refused apply_config: needs scope 'admin'", output, StringComparison.Ordinal);
         Assert.DoesNotContain(MqttPassword, output, StringComparison.Ordinal);
         DotNetPrograms.AssertNoErrorLogLines(gateway);
