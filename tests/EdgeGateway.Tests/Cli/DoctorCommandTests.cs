@@ -100,7 +100,7 @@ public sealed class DoctorCommandTests : IDisposable
                     ["Decoder"] = JsonNode.Parse("""{ "Kind": "number", "Number": { "Metric": "pm2_5" } }"""),
                 }),
             },
-            ["Serial"] = new JsonObject { ["Ports"] = new JsonArray(new JsonObject { ["Path"] = serialPort, ["DeviceId"] = "uart-1" }) },
+            ["Serial"] = new JsonObject { ["Ports"] = new JsonArray(new JsonObject { ["Path"] = serialPort, ["Protocol"] = "nmea", ["DeviceId"] = "uart-1" }) },
             ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(stateDirectory, "buffer.db"), ["MinFreeDisk"] = "1MiB", ["MaxSize"] = "1MiB" },
             ["Context"] = new JsonObject { ["RegistryPath"] = Path.Combine(stateDirectory, "registry.db") },
             ["Kafka"] = new JsonObject { ["BootstrapServers"] = bootstrapServers, ["Topic"] = topic },
