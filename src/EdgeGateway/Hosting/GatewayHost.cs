@@ -51,8 +51,10 @@ public static class GatewayHost
 
         // Last: starts once the pipeline runs, and stops first, so no MCP call reaches a stopped stage.
         builder.Services.AddHostedService<EdgeGateway.Context.DeviceRegistryWatcher>();
+        builder.Services.AddConfigurationLifecycle(live: true);
         builder.Services.AddMcpOperations(configuration);
         builder.Services.AddMcpHttpEndpoint();
+        builder.Services.AddMcpKafkaTransport();
 
         // Very last: READY=1 goes out once everything above has started.
         builder.Services.AddSystemdNotification();

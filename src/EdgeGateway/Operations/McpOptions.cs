@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeGateway.Configuration;
 
 namespace EdgeGateway.Operations;
 
@@ -19,6 +20,9 @@ public sealed class McpOptions : IValidatableObject
 
     /// <summary>The stdio transport (<c>edge-gateway mcp</c>).</summary>
     public McpStdioOptions Stdio { get; set; } = new();
+
+    /// <summary>MCP over Kafka (a control topic keyed by gateway id; no inbound port).</summary>
+    public McpKafkaOptions Kafka { get; set; } = new();
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -148,4 +152,72 @@ public sealed class McpStdioOptions : IValidatableObject
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) => McpScopes.Check(Scopes, nameof(Scopes), allowEmpty: true);
+}
+
+/// <summary>
+/// Section <c>Mcp:Kafka</c>: MCP over Kafka, for gateways behind NAT that the cloud cannot reach
+/// directly. The gateway follows <see cref="ControlTopic"/> (shared by a fleet), reads only the records
+/// whose key is its <c>Gateway:Id</c>, and answers on <see cref="ReplyTopic"/> with the same key. Each
+/// record carries a bearer token (header <c>mcp-authorization</c>) checked against <c>Mcp:Tokens</c>
+/// with the same scopes as over HTTP. The brokers are those of the <c>Kafka</c> section.
+/// </summary>
+public sealed class McpKafkaOptions : IValidatableObject
+{
+    /// <summary>Whether the gateway serves MCP over Kafka.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The topic requests arrive on, keyed by gateway id.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,249}$", ErrorMessage = "must be a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")]
+    public string ControlTopic { get; set; } = "edge.mcp.control";
+
+    /// <summary>
+    /// The topic answers go to, keyed by gateway id. Whoever may read it sees every gateway's answers
+    /// that share it: give each tenant (or each gateway) its own reply topic where that matters.
+    /// </summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,249}$", ErrorMessage = "must be a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")]
+    public string ReplyTopic { get; set; } = "edge.mcp.replies";
+
+    /// <summary>
+    /// How long a broker may hold a fetch of the control topic that finds nothing (librdkafka
+    /// <c>fetch.wait.max.ms</c>). Real brokers answer as soon as a request arrives, so this mostly bounds
+    /// idle polling.
+    /// </summary>
+    [DurationRange("1ms", "10s")]
+    public TimeSpan FetchWait { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A client session with no record for this long is closed.</summary>
+    [DurationRange("1s", "1d")]
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The most client sessions at once; a new one beyond it closes the one idle longest.</summary>
+    [Range(1, 1000)]
+    public int MaxSessions { get; set; } = 32;
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.Equals(ControlTopic, ReplyTopic, StringComparison.Ordinal))
+        {
+            yield return new ValidationResult("must differ from ControlTopic", [nameof(ReplyTopic)]);
+        }
+    }
+
+    /// <summary>The topics must not be the ones batches use (checked across sections, when enabled).</summary>
+    internal IEnumerable<(string Key, string Problem)> CheckAgainst(Forwarding.KafkaOptions kafka)
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+
+        foreach (var (name, topic) in new[] { (nameof(ControlTopic), ControlTopic), (nameof(ReplyTopic), ReplyTopic) })
+        {
+            if (string.Equals(topic, kafka.Topic, StringComparison.Ordinal) || string.Equals(topic, kafka.ResponseTopic, StringComparison.Ordinal))
+            {
+                yield return ($"{McpOptions.SectionName}:{nameof(McpOptions.Kafka)}:{name}", $"'{topic}' is already Kafka:Topic or Kafka:ResponseTopic; MCP needs topics of its own");
+            }
+        }
+    }
 }

@@ -38,6 +38,7 @@ public static class PipelineServiceCollectionExtensions
     {
         services.AddReadingBuffer();
         services.TryAddSingleton<DeviceSequencer>();
+        services.TryAddSingleton<DeviceOrigins>();
         services.TryAddSingleton<ReadingIngestor>();
         services.TryAddSingleton(provider => new BatchAssembler(
             provider.GetRequiredService<DeviceRegistry>(),
@@ -70,7 +71,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<KafkaForwarder>());
         services.TryAddSingleton<MqttSource>();
         services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
-        services.AddHostedService<SerialSource>();
+        services.TryAddSingleton<SerialSource>();
+        services.AddHostedService(provider => provider.GetRequiredService<SerialSource>());
         services.AddGpioSource();
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeGateway.Context;
 using EdgeGateway.Domain;
+using EdgeGateway.Operations;
 using EdgeGateway.Testing.Files;
 using EdgeGateway.Testing.Logging;
 using EdgeGateway.Testing.Processes;
@@ -54,7 +55,7 @@ public sealed class McpStdioTests : LoggedTest
         await using (var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" }, LoggerFactory, CancellationToken))
         {
             var tools = await client.ListToolsAsync(cancellationToken: CancellationToken);
-            Assert.Equal(11, tools.Count);
+            Assert.Equal(McpAuthorization.ToolScopes.Count, tools.Count);
 
             Assert.Equal(0, (await CallAsync(client, "list_devices", cancellationToken: CancellationToken)).GetProperty("total").GetInt32());
             var added = await CallAsync(client, "upsert_device", """{ "id": "noise-7", "type": "noise", "tags": { "street": "Main" } }""", CancellationToken);
@@ -67,6 +68,13 @@ public sealed class McpStdioTests : LoggedTest
             Assert.Equal("type: is required", await FailAsync(client, "upsert_device", """{ "id": "noise-7", "type": " " }""", CancellationToken));
             Assert.Contains("use its HTTP endpoint", await FailAsync(client, "get_buffer_statistics", cancellationToken: CancellationToken), StringComparison.Ordinal);
             Assert.Contains("cannot be read", await FailAsync(client, "get_status", cancellationToken: CancellationToken), StringComparison.Ordinal);
+
+            // Configuration versions can be read and proposals validated beside the service, but only the service applies them.
+            Assert.Equal(0, (await CallAsync(client, "list_config_versions", cancellationToken: CancellationToken)).GetProperty("currentVersion").GetInt64());
+            Assert.Contains(
+                "use its HTTP endpoint",
+                await FailAsync(client, "apply_config", """{ "baseVersion": 0, "patch": { "Context": { "UnknownDevices": "accept" } } }""", CancellationToken),
+                StringComparison.Ordinal);
 
             var configResult = await CallAsync(client, "get_config", cancellationToken: CancellationToken);
             Assert.DoesNotContain("do-not-show", configResult.GetRawText(), StringComparison.Ordinal);
