@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything and runs the whole test suite. Exits non-zero on any failure.
-#   deploy/test.sh                                    # everything
+#   deploy/test.sh                                    # everything, then the demo for 20 s (lost must be 0)
 #   deploy/test.sh --filter "FullyQualifiedName~Pty"  # extra arguments go to 'dotnet test'
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -46,8 +46,29 @@ if [ "$files" -eq 0 ]; then
   echo "error: no test results were written" >&2
   exit "${status:-1}"
 fi
+# Failures again at the very end, so a log's tail (all CI shows) names them with their messages.
+if [ "$failed" -gt 0 ] && ! command -v python3 >/dev/null; then
+  grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$results"/*.trx | sed 's/.*testName="\([^"]*\)".*/FAILED \1/' || true
+elif [ "$failed" -gt 0 ]; then
+  python3 - "$results"/*.trx <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        message = result.findtext(".//t:Message", "", ns).strip()
+        print(f"FAILED {result.get('testName')}\n  {message[:1500]}")
+PY
+fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then
   status=1
+fi
+
+# The demo itself, short, on the build above: it must report lost = 0 (exit code 0).
+if [ "$#" -eq 0 ]; then
+  log "running the demo for 20 s (deploy/demo.sh --duration 20 --no-build)"
+  bash deploy/demo.sh --duration 20 --no-build || { echo "error: the demo failed" >&2; status=1; }
 fi
 exit "$status"

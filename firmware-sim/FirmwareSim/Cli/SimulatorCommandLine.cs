@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using EdgeGateway.Mqtt.Packets;
 using FirmwareSim.Faults;
 using FirmwareSim.Fleet;
+using FirmwareSim.Gpio;
 using FirmwareSim.Mqtt;
 using FirmwareSim.Payloads;
 using FirmwareSim.Running;
@@ -121,14 +122,17 @@ public static class SimulatorCommandLine
         private readonly Option<string?> _serial = new("--serial") { Description = $"Serial devices on new pseudo-terminals, e.g. pms5003,nmea,modbus ({SerialProtocols.NameList}).", HelpName = "LIST" };
         private readonly Option<string?> _serialInterval = new("--serial-interval") { Description = "Time between serial frames (default 1s).", HelpName = "DURATION" };
         private readonly Option<string?> _serialPathsFile = new("--serial-paths-file") { Description = "Write the serial ports' tty paths (JSON) here.", HelpName = "FILE" };
+        private readonly Option<string?> _gpioSocket = new("--gpio-socket") { Description = "Unix socket for the gateway's simulated GPIO chip (configure the gateway's Gpio:Chip as sim:PATH).", HelpName = "PATH" };
+        private readonly Option<string?> _gpio = new("--gpio") { Description = $"GPIO lines to play on --gpio-socket, e.g. counter:17:rate=4:bounce=2/5ms,contact:22:closed=2s:open=3s (keys: {GpioLineSettings.Keys}).", HelpName = "LIST" };
+        private readonly Option<string?> _gpioLedger = new("--gpio-ledger") { Description = "Write one JSON line per real GPIO edge delivered to the gateway.", HelpName = "FILE" };
         private readonly Option<double?> _connectTimeout = new("--connect-timeout") { Description = "Seconds the first connects may keep failing before the run gives up with exit code 1 (default 30).", HelpName = "SECONDS" };
         private readonly Option<double?> _progress = new("--progress") { Description = "Seconds between progress lines (default 5; 0: none).", HelpName = "SECONDS" };
 
-        public RootCommand Build() => new("firmware-sim: a fleet of simulated smart-city sensors over MQTT and serial pseudo-terminals.")
+        public RootCommand Build() => new("firmware-sim: a fleet of simulated smart-city sensors over MQTT, serial pseudo-terminals and a simulated GPIO chip.")
         {
             _scenario, _broker, _tls, _caFile, _username, _password, _mqttVersion, _devices, _rate, _duration, _qos, _format, _seed,
             _connections, _perDevice, _inflight, _clientIdPrefix, _topicPrefix, _ledger, _summaryFile, _faults, _serial,
-            _serialInterval, _serialPathsFile, _connectTimeout, _progress,
+            _serialInterval, _serialPathsFile, _gpioSocket, _gpio, _gpioLedger, _connectTimeout, _progress,
         };
 
         public SimulatorSettings? Resolve(ParseResult parse, List<string> problems)
@@ -217,9 +221,20 @@ public static class SimulatorCommandLine
             }
 
             settings = settings with { Mqtt = ResolveMqtt(scenario, parse, problems) };
-            if (settings.Mqtt is null && settings.Serial.Count == 0)
+            settings = settings with
             {
-                problems.Add("nothing to simulate: give --broker HOST:PORT (MQTT) and/or --serial LIST (pseudo-terminals)");
+                GpioSocket = parse.GetValue(_gpioSocket),
+                Gpio = parse.GetValue(_gpio) is { } gpio ? GpioLineSettings.ParseList(gpio, problems) : [],
+                GpioLedgerPath = parse.GetValue(_gpioLedger),
+            };
+            if ((settings.GpioSocket is null) != (settings.Gpio.Count == 0) || (settings.GpioLedgerPath is not null && settings.GpioSocket is null))
+            {
+                problems.Add("--gpio-socket PATH and --gpio LIST go together (and --gpio-ledger needs them)");
+            }
+
+            if (settings.Mqtt is null && settings.Serial.Count == 0 && settings.Gpio.Count == 0)
+            {
+                problems.Add("nothing to simulate: give --broker HOST:PORT (MQTT), --serial LIST (pseudo-terminals) and/or --gpio-socket PATH --gpio LIST");
             }
 
             if (settings.Mqtt is null && (settings.LedgerPath is not null || settings.Rate is not null))

@@ -15,7 +15,8 @@ public enum EdgeKind
 /// <summary>One change of a GPIO line's level.</summary>
 /// <param name="Time">When (true time).</param>
 /// <param name="Kind">Which way.</param>
-public readonly record struct GpioEdge(DateTimeOffset Time, EdgeKind Kind);
+/// <param name="IsBounce">Whether it is contact bounce after a real edge (not a change of the signal).</param>
+public readonly record struct GpioEdge(DateTimeOffset Time, EdgeKind Kind, bool IsBounce = false);
 
 /// <summary>Mechanical contact bounce: after each real edge, a few quick extra changes that settle back.</summary>
 /// <param name="MaximumExtraPairs">At most this many extra (opposite, then same) edge pairs per real edge (0 to this, at random).</param>
@@ -25,9 +26,8 @@ public sealed record BounceSettings(int MaximumExtraPairs, TimeSpan Window);
 /// <summary>
 /// Edge timestamps for what GPIO inputs see in a street cabinet: pulse counters (vehicles over an
 /// induction loop, tips of a rain gauge) and contacts (a door, a parking-bay switch), with optional
-/// contact bounce. Deterministic for a given <see cref="Random"/>. The gateway's simulated GPIO chip
-/// (the serial/GPIO issue) is where these edges are to be driven; until it exists they are produced
-/// here and tested on their own.
+/// contact bounce. Deterministic for a given <see cref="Random"/>. <see cref="GpioSocketServer"/> plays
+/// them to the gateway's simulated chip (<c>sim:PATH</c>).
 /// </summary>
 public static class PulseTrains
 {
@@ -171,7 +171,7 @@ public static class PulseTrains
         var opposite = edge.Kind == EdgeKind.Rising ? EdgeKind.Falling : EdgeKind.Rising;
         for (var i = 0; i < offsets.Count; i++)
         {
-            yield return new GpioEdge(edge.Time + TimeSpan.FromTicks(Math.Max(1, (long)offsets[i])), i % 2 == 0 ? opposite : edge.Kind);
+            yield return new GpioEdge(edge.Time + TimeSpan.FromTicks(Math.Max(1, (long)offsets[i])), i % 2 == 0 ? opposite : edge.Kind, IsBounce: true);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EdgeGateway.Mqtt.Client;
 using FirmwareSim.Fleet;
+using FirmwareSim.Gpio;
 using FirmwareSim.Mqtt;
 using FirmwareSim.Serial;
 
@@ -53,6 +54,18 @@ public sealed class SimulatorRun
             return 1;
         }
 
+        GpioSocketServer? gpio;
+        try
+        {
+            gpio = await OpenGpioAsync();
+        }
+        catch (IOException error)
+        {
+            serial?.Dispose();
+            await _error.WriteLineAsync($"firmware-sim: cannot create the GPIO socket: {error.Message}");
+            return 1;
+        }
+
         var ledger = _settings.LedgerPath is { } path ? Ledger.Create(path) : null;
         var ending = "duration";
         var exitCode = 0;
@@ -60,7 +73,7 @@ public sealed class SimulatorRun
         MqttFleet? fleet = null;
         using var duration = _settings.Duration is { } limit ? new CancellationTokenSource(limit, _time) : new CancellationTokenSource();
         using var serialStop = CancellationTokenSource.CreateLinkedTokenSource(stopToken, duration.Token);
-        var serialRun = serial?.RunAsync(serialStop.Token) ?? Task.CompletedTask;
+        var serialRun = Task.WhenAll(serial?.RunAsync(serialStop.Token) ?? Task.CompletedTask, gpio?.RunAsync(serialStop.Token) ?? Task.CompletedTask);
         try
         {
             if (_settings.Mqtt is { } mqtt)
@@ -129,6 +142,7 @@ public sealed class SimulatorRun
             await serialStop.CancelAsync();
             await serialRun;
             serial?.Dispose();
+            gpio?.Dispose();
             if (ledger is not null)
             {
                 await ledger.DisposeAsync();
@@ -147,6 +161,12 @@ public sealed class SimulatorRun
             Statistics = Statistics,
         };
         await summary.WriteAsync(_output);
+        if (gpio is not null)
+        {
+            await _output.WriteLineAsync(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  gpio: {gpio.Edges:N0} edges delivered on {gpio.Lines.Count} line(s): {gpio.RealEdges:N0} real, {gpio.BounceEdges:N0} bounce"));
+        }
         if (_settings.SummaryPath is { } summaryPath)
         {
             await summary.WriteJsonAsync(summaryPath);
@@ -174,6 +194,19 @@ public sealed class SimulatorRun
         }
 
         return serial;
+    }
+
+    private async Task<GpioSocketServer?> OpenGpioAsync()
+    {
+        if (_settings.GpioSocket is not { } path)
+        {
+            return null;
+        }
+
+        var gpio = GpioSocketServer.Listen(path, _settings.Gpio, _settings.Seed, _time, _settings.GpioLedgerPath);
+        var lines = string.Join(", ", gpio.Lines.Select(l => $"{l.Name} on line {l.Offset}"));
+        await _output.WriteLineAsync($"firmware-sim: gpio socket {path} (gateway chip sim:{path}): {lines}");
+        return gpio;
     }
 
     private async Task ReportProgressAsync(CancellationToken cancellationToken)

@@ -51,6 +51,15 @@ public sealed record SimulatorSettings
     /// <summary>Where to write the serial ports' paths (JSON); null: printed only.</summary>
     public string? SerialPathsFile { get; init; }
 
+    /// <summary>GPIO lines to play on <see cref="GpioSocket"/>.</summary>
+    public IReadOnlyList<Gpio.GpioLineSettings> Gpio { get; init; } = [];
+
+    /// <summary>The Unix socket the gateway's simulated chip (<c>sim:PATH</c>) connects to; null: no GPIO.</summary>
+    public string? GpioSocket { get; init; }
+
+    /// <summary>Where to write the GPIO ledger (one line per real edge delivered); null: none.</summary>
+    public string? GpioLedgerPath { get; init; }
+
     /// <summary>How often a progress line is printed; zero: never.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -5,12 +5,14 @@ namespace EdgeGateway.Hardware.Gpio;
 /// <summary>
 /// A GPIO chip in memory, for tests and try-outs without hardware: inputs change only through
 /// <see cref="InjectEdge"/> (with the timestamp the kernel would have given), outputs keep what was
-/// written (<see cref="OutputLevel"/>).
+/// written (<see cref="OutputLevel"/>). <see cref="Fail"/> makes it behave like a chip that went away.
 /// </summary>
 public sealed class SimulatedGpioChip(string name = "simulated", int lineCount = 64) : IGpioChip
 {
     private readonly ConcurrentDictionary<int, SimulatedInput> _inputs = new();
     private readonly ConcurrentDictionary<int, bool> _outputs = new();
+    private readonly ConcurrentDictionary<int, bool> _levels = new();
+    private volatile string? _failure;
 
     /// <inheritdoc />
     public string Name => name;
@@ -20,7 +22,7 @@ public sealed class SimulatedGpioChip(string name = "simulated", int lineCount =
     {
         ArgumentNullException.ThrowIfNull(options);
         CheckFree(offset);
-        var input = new SimulatedInput(this, offset, options.Bias == GpioBias.PullUp);
+        var input = new SimulatedInput(this, offset, _levels.TryGetValue(offset, out var level) ? level : options.Bias == GpioBias.PullUp);
         if (!_inputs.TryAdd(offset, input))
         {
             throw new GpioException($"GPIO chip '{name}' line {offset}: busy");
@@ -52,6 +54,33 @@ public sealed class SimulatedGpioChip(string name = "simulated", int lineCount =
         input.Inject(new GpioEdgeEvent(edge, timestamp));
     }
 
+    /// <summary>
+    /// Sets the level of input <paramref name="offset"/> without an edge: the level a line has before
+    /// it is requested (an unrequested line keeps it for its request), or a silent correction.
+    /// </summary>
+    public void SetLevel(int offset, bool level)
+    {
+        _levels[offset] = level;
+        if (_inputs.TryGetValue(offset, out var input))
+        {
+            input.SetLevel(level);
+        }
+    }
+
+    /// <summary>
+    /// Makes the chip fail as a chip that went away: waits for edges (current and later ones, once
+    /// their queued edges are taken) throw a <see cref="GpioException"/> with <paramref name="reason"/>.
+    /// </summary>
+    public void Fail(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        _failure = reason;
+        foreach (var input in _inputs.Values)
+        {
+            input.Wake();
+        }
+    }
+
     /// <summary>What output <paramref name="offset"/> was last driven to, or null when it is not an output.</summary>
     public bool? OutputLevel(int offset) => _outputs.TryGetValue(offset, out var level) ? level : null;
 
@@ -61,6 +90,14 @@ public sealed class SimulatedGpioChip(string name = "simulated", int lineCount =
         foreach (var input in _inputs.Values)
         {
             input.Dispose();
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is { } reason)
+        {
+            throw new GpioException($"GPIO chip '{name}': {reason}");
         }
     }
 
@@ -87,14 +124,42 @@ public sealed class SimulatedGpioChip(string name = "simulated", int lineCount =
 
         public bool Read() => _level;
 
-        public GpioEdgeEvent? WaitForEdge(TimeSpan timeout, CancellationToken cancellationToken) =>
-            _available.Wait(timeout, cancellationToken) && _events.TryDequeue(out var edge) ? edge : null;
+        public GpioEdgeEvent? WaitForEdge(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            // Edges that came before a failure are still delivered; a failure wakes the waiter without one.
+            if (_events.IsEmpty)
+            {
+                chip.ThrowIfFailed();
+            }
+
+            if (_available.Wait(timeout, cancellationToken) && _events.TryDequeue(out var edge))
+            {
+                return edge;
+            }
+
+            chip.ThrowIfFailed();
+            return null;
+        }
 
         public void Inject(GpioEdgeEvent edge)
         {
             _level = edge.Edge == GpioEdge.Rising;
             _events.Enqueue(edge);
             _available.Release();
+        }
+
+        public void SetLevel(bool level) => _level = level;
+
+        public void Wake()
+        {
+            try
+            {
+                _available.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Released meanwhile: nobody waits on it.
+            }
         }
 
         public void Dispose()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hosting;
+using EdgeGateway.Operations;
 using EdgeGateway.Status;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -52,7 +53,22 @@ public static class GatewayCommandLine
         var validate = new Command("validate", "Check a configuration file without running; exit code 2 when it is invalid.") { fileArgument };
         validate.SetAction(parse => ValidateAsync(parse.GetValue(fileArgument)!, output, error));
 
-        var config = new Command("config", "Work with configuration files.") { validate };
+        var showConfigOption = new Option<string>("--config", "-c")
+        {
+            Description = "The configuration file (the same one the service runs with).",
+            DefaultValueFactory = _ => GatewayConfiguration.DefaultPath,
+            HelpName = "FILE",
+        };
+        var show = new Command(
+            "show",
+            "Print the effective configuration as JSON: the file, the latest configuration version applied over MCP (stored beside the buffer) layered on top, "
+            + "then the environment overrides; secrets replaced by ***.")
+        {
+            showConfigOption,
+        };
+        show.SetAction(parse => ShowAsync(parse.GetValue(showConfigOption)!, output, error));
+
+        var config = new Command("config", "Work with configuration files.") { validate, show };
 
         return new RootCommand("EdgeGateway: reads city sensors over MQTT, serial and GPIO, buffers every reading durably, forwards context-enriched batches to Kafka.")
         {
@@ -116,12 +132,43 @@ public static class GatewayCommandLine
         }
     }
 
+    private static async Task<int> ShowAsync(string path, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var configuration = ConfigurationVersionStore.LoadEffective(path, out var warning);
+            if (warning is not null)
+            {
+                await error.WriteLineAsync($"edge-gateway: warning: {warning}");
+            }
+
+            var document = new System.Text.Json.Nodes.JsonObject
+            {
+                ["file"] = configuration.FilePath,
+                ["version"] = configuration.Version,
+                ["configuration"] = ConfigurationRedactor.ToJson(configuration.Root, []),
+            };
+            await output.WriteLineAsync(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Success;
+        }
+        catch (ConfigurationException problem)
+        {
+            await WriteProblemAsync(error, problem);
+            return ExitCodes.InvalidConfiguration;
+        }
+    }
+
     private static async Task<int> RunGatewayAsync(string path, TextWriter error, CancellationToken cancellationToken)
     {
         GatewayConfiguration configuration;
         try
         {
-            configuration = GatewayConfiguration.Load(path);
+            // The file, with the latest configuration version applied over MCP layered on top.
+            configuration = ConfigurationVersionStore.LoadEffective(path, out var warning);
+            if (warning is not null)
+            {
+                await error.WriteLineAsync($"edge-gateway: warning: {warning}");
+            }
         }
         catch (ConfigurationException problem)
         {

@@ -45,7 +45,11 @@ public static class McpCommand
         GatewayConfiguration configuration;
         try
         {
-            configuration = GatewayConfiguration.Load(path);
+            configuration = ConfigurationVersionStore.LoadEffective(path, out var warning);
+            if (warning is not null)
+            {
+                await error.WriteLineAsync($"edge-gateway: warning: {warning}");
+            }
         }
         catch (ConfigurationException problem)
         {

@@ -3,6 +3,7 @@ using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
 
 namespace EdgeGateway.Configuration;
@@ -25,6 +26,7 @@ public static class ConfigurationSchema
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
         (SerialOptions.SectionName, typeof(SerialOptions)),
+        (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),
     ];
 }

@@ -5,6 +5,8 @@ using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Gpio;
+using EdgeGateway.Sources.Serial;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 
@@ -41,6 +43,12 @@ public sealed class GatewayConfiguration
     /// <summary>The merged raw configuration (file, then environment).</summary>
     public IConfigurationRoot Root { get; }
 
+    /// <summary>The configuration version this is: 0 for the file alone, N for the file with stored version N layered on top.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>The overlay of <see cref="Version"/> over the file (a JSON Merge Patch), or null for the file alone.</summary>
+    public System.Text.Json.Nodes.JsonObject? Overlay { get; private set; }
+
     /// <summary>Section <c>Gateway</c>.</summary>
     public GatewayOptions Gateway { get; private set; } = new();
 
@@ -59,12 +67,33 @@ public sealed class GatewayConfiguration
     /// <summary>Section <c>Mcp</c>.</summary>
     public McpOptions Mcp { get; private set; } = new();
 
+    /// <summary>Section <c>Serial</c>.</summary>
+    public SerialOptions Serial { get; private set; } = new();
+
+    /// <summary>Section <c>Gpio</c>.</summary>
+    public GpioOptions Gpio { get; private set; } = new();
+
     /// <summary>
     /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
     /// from <paramref name="environment"/> (the process environment when null).
     /// </summary>
     /// <exception cref="ConfigurationException">The file is missing or unreadable, or some keys are invalid.</exception>
-    public static GatewayConfiguration Load(string path, System.Collections.IDictionary? environment = null)
+    public static GatewayConfiguration Load(string path, System.Collections.IDictionary? environment = null) =>
+        Load(path, overlay: null, version: 0, environment);
+
+    /// <summary>
+    /// Like <see cref="Load(string, System.Collections.IDictionary?)"/>, with a stored configuration version's
+    /// <paramref name="overlay"/> (a JSON Merge Patch, see <see cref="ConfigurationDocument"/>) layered over the
+    /// file and under the environment.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The file is missing or unreadable, or some keys are invalid.</exception>
+    public static GatewayConfiguration LoadVersion(string path, System.Text.Json.Nodes.JsonObject overlay, long version, System.Collections.IDictionary? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(overlay);
+        return Load(path, overlay, version, environment);
+    }
+
+    private static GatewayConfiguration Load(string path, System.Text.Json.Nodes.JsonObject? overlay, long version, System.Collections.IDictionary? environment)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         EnsureConvertersRegistered();
@@ -79,10 +108,23 @@ public sealed class GatewayConfiguration
         IConfigurationRoot root;
         try
         {
-            root = new ConfigurationBuilder()
-                .AddJsonFile(fullPath, optional: false, reloadOnChange: false)
-                .Add(environmentSource)
-                .Build();
+            var builder = new ConfigurationBuilder();
+            if (overlay is null)
+            {
+                builder.AddJsonFile(fullPath, optional: false, reloadOnChange: false);
+            }
+            else
+            {
+                // Lists in the overlay replace the file's whole, which layering two JSON sources (merged by index) cannot do.
+                var merged = ConfigurationDocument.Apply(ConfigurationDocument.ReadFile(fullPath), overlay);
+                builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(merged.ToJsonString())));
+            }
+
+            root = builder.Add(environmentSource).Build();
+        }
+        catch (JsonException error)
+        {
+            throw new ConfigurationException($"The configuration file '{fullPath}' is not valid JSON: {error.Message}", error);
         }
         catch (Exception error) when (error is FormatException or InvalidDataException)
         {
@@ -103,7 +145,7 @@ public sealed class GatewayConfiguration
             throw new ConfigurationException($"The configuration file '{fullPath}' cannot be read: {error.Message}", error);
         }
 
-        var configuration = new GatewayConfiguration(fullPath, root);
+        var configuration = new GatewayConfiguration(fullPath, root) { Version = version, Overlay = overlay };
         configuration.BindAndValidate(environmentSource);
         return configuration;
     }
@@ -135,6 +177,8 @@ public sealed class GatewayConfiguration
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
+        Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
+        Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
         problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
 
         if (problems.Count > 0)
@@ -184,6 +228,7 @@ public sealed class GatewayConfiguration
             {
                 PrefixedEnvironmentVariables when environmentSource.VariableFor(key) is { } variable => $"environment variable {variable}",
                 JsonConfigurationProvider => FilePath,
+                Microsoft.Extensions.Configuration.Json.JsonStreamConfigurationProvider => Version == 0 ? FilePath : $"{FilePath} with configuration version {Version}",
                 _ => null,
             };
         }

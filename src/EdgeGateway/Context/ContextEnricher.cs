@@ -12,7 +12,7 @@ namespace EdgeGateway.Context;
 public sealed class ContextEnricher
 {
     private readonly DeviceRegistry _registry;
-    private readonly ContextOptions _options;
+    private volatile ContextOptions _options;
 
     /// <summary>Creates the stage over <paramref name="registry"/>.</summary>
     public ContextEnricher(DeviceRegistry registry, IOptions<ContextOptions> options)
@@ -23,17 +23,28 @@ public sealed class ContextEnricher
         _options = options.Value;
     }
 
+    /// <summary>The unknown-device policy in force.</summary>
+    public UnknownDevicePolicy UnknownDevices => _options.UnknownDevices;
+
+    /// <summary>Takes a new unknown-device policy and clock-skew tolerance (from the next reading on).</summary>
+    public void Apply(ContextOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
     /// <summary>
     /// Enriches one reading. <paramref name="sequence"/> is the per-device sequence number (the
     /// device's own counter when it sends one, otherwise the gateway's).
     /// </summary>
     public async ValueTask<EnrichResult> EnrichAsync(DecodedReading decoded, DateTimeOffset receivedAt, long sequence, CancellationToken cancellationToken = default)
     {
+        var options = _options;
         var quality = ReadingQuality.None;
         var context = _registry.Find(decoded.DeviceId);
         if (context is null)
         {
-            switch (_options.UnknownDevices)
+            switch (options.UnknownDevices)
             {
                 case UnknownDevicePolicy.Reject:
                     return EnrichResult.Rejected($"device '{decoded.DeviceId}' is not in the registry (Context:UnknownDevices is reject)");
@@ -49,7 +60,7 @@ public sealed class ContextEnricher
             quality |= ReadingQuality.UnknownDevice;
         }
 
-        if (decoded.EventTime is { } eventTime && (eventTime - receivedAt).Duration() > _options.ClockSkewTolerance)
+        if (decoded.EventTime is { } eventTime && (eventTime - receivedAt).Duration() > options.ClockSkewTolerance)
         {
             quality |= ReadingQuality.ClockSkew;
         }

@@ -12,7 +12,7 @@ namespace EdgeGateway.Forwarding;
 /// </remarks>
 public sealed class ForwardingPacer
 {
-    private readonly double _readingsPerSecond;
+    private double _readingsPerSecond;
     private readonly TimeProvider _timeProvider;
     private long _nextTimestamp;
 
@@ -27,7 +27,17 @@ public sealed class ForwardingPacer
     }
 
     /// <summary>True when a rate is set.</summary>
-    public bool IsLimited => _readingsPerSecond > 0;
+    public bool IsLimited => ReadingsPerSecond > 0;
+
+    /// <summary>The rate; 0 means no limit.</summary>
+    public double ReadingsPerSecond => Volatile.Read(ref _readingsPerSecond);
+
+    /// <summary>Changes the rate (from the next batch on); 0 means no limit.</summary>
+    public void SetRate(int readingsPerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(readingsPerSecond);
+        Volatile.Write(ref _readingsPerSecond, readingsPerSecond);
+    }
 
     /// <summary>How long to wait before the next batch may be sent (zero when it may go now).</summary>
     public TimeSpan Delay
@@ -47,7 +57,8 @@ public sealed class ForwardingPacer
     /// <summary>Accounts for <paramref name="readings"/> just sent.</summary>
     public void Sent(int readings)
     {
-        if (!IsLimited || readings <= 0)
+        var rate = ReadingsPerSecond;
+        if (rate <= 0 || readings <= 0)
         {
             return;
         }
@@ -56,7 +67,7 @@ public sealed class ForwardingPacer
         var frequency = _timeProvider.TimestampFrequency;
         var earliest = now - frequency; // at most one second of unused budget carries over
         var start = Math.Max(_nextTimestamp, earliest);
-        _nextTimestamp = start + (long)(readings / _readingsPerSecond * frequency);
+        _nextTimestamp = start + (long)(readings / rate * frequency);
     }
 
     /// <summary>Waits for <see cref="Delay"/>.</summary>

@@ -99,6 +99,12 @@ public sealed partial class KafkaForwarder : BackgroundService
         return true;
     }
 
+    /// <summary>The rate limit in force (readings per second, 0 = none).</summary>
+    public int MaxReadingsPerSecond => (int)_pacer.ReadingsPerSecond;
+
+    /// <summary>Changes <c>Kafka:MaxReadingsPerSecond</c> while running (from the next batch on).</summary>
+    public void SetMaxReadingsPerSecond(int readingsPerSecond) => _pacer.SetRate(readingsPerSecond);
+
     /// <summary>Batches the brokers acknowledged.</summary>
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
 
@@ -115,6 +121,9 @@ public sealed partial class KafkaForwarder : BackgroundService
         DeliveryRetries = Interlocked.Read(ref _deliveryRetries),
     };
 
+    // Under a rate limit no batch carries more than a second's worth, so pacing stays smooth.
+    private int BatchLimit() => _pacer.IsLimited ? Math.Min(_options.BatchMaxReadings, MaxReadingsPerSecond) : _options.BatchMaxReadings;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -124,11 +133,12 @@ public sealed partial class KafkaForwarder : BackgroundService
         }
 
         var retryDelay = TimeSpan.FromMilliseconds(100);
-        // Under a rate limit no batch carries more than a second's worth, so pacing stays smooth.
-        var batchLimit = _pacer.IsLimited ? Math.Min(_options.BatchMaxReadings, _options.MaxReadingsPerSecond) : _options.BatchMaxReadings;
-        var maxReadings = batchLimit;
+        var maxReadings = BatchLimit();
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Read each time: the rate can be changed while running (Kafka:MaxReadingsPerSecond through apply_config).
+            var batchLimit = BatchLimit();
+            maxReadings = Math.Min(maxReadings, batchLimit);
             if (Volatile.Read(ref _resumed) is { } paused)
             {
                 await paused.Task.WaitAsync(stoppingToken);

@@ -51,6 +51,7 @@ public static class GatewayHost
 
         // Last: starts once the pipeline runs, and stops first, so no MCP call reaches a stopped stage.
         builder.Services.AddHostedService<EdgeGateway.Context.DeviceRegistryWatcher>();
+        builder.Services.AddConfigurationLifecycle(live: true);
         builder.Services.AddMcpOperations(configuration);
         builder.Services.AddMcpHttpEndpoint();
         builder.Services.AddMcpKafkaTransport();

@@ -5,6 +5,7 @@ using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,7 @@ public static class GatewayServiceCollectionExtensions
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
+        AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
         return services;
     }

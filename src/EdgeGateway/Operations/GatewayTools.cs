@@ -274,13 +274,13 @@ public sealed class GatewayTools(IServiceProvider services, McpAudit audit)
 
     /// <summary>The configuration with secrets redacted.</summary>
     [McpServerTool(Name = "get_config", Title = "Get the configuration", ReadOnly = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
-    [Description("The configuration the gateway runs with (file plus EDGEGW__ environment overrides), as JSON. Secrets (passwords, keys, token hashes) are replaced by \"***\" and listed in redacted.")]
+    [Description("The configuration the gateway runs with (file, the latest configuration version layered on top, then EDGEGW__ environment overrides) and its version number, as JSON. Secrets (passwords, keys, token hashes) are replaced by \"***\" and listed in redacted.")]
     [McpScope(McpScopes.Read)]
     public ConfigResult GetConfig()
     {
-        var configuration = services.GetRequiredService<GatewayConfiguration>();
+        var configuration = services.GetService<ConfigurationLifecycle>()?.Current ?? services.GetRequiredService<GatewayConfiguration>();
         var redacted = new List<string>();
-        return new ConfigResult { File = configuration.FilePath, Configuration = ConfigurationRedactor.ToJson(configuration.Root, redacted), Redacted = redacted };
+        return new ConfigResult { File = configuration.FilePath, Version = configuration.Version, Configuration = ConfigurationRedactor.ToJson(configuration.Root, redacted), Redacted = redacted };
     }
 
     private static McpProtocolException InvalidParams(string message) => new(message, McpErrorCode.InvalidParams);
@@ -492,6 +492,10 @@ public sealed record ConfigResult
     /// <summary>The file.</summary>
     [Description("The configuration file.")]
     public required string File { get; init; }
+
+    /// <summary>The configuration version.</summary>
+    [Description("The configuration version in force (0 = the file alone): pass it as baseVersion to apply_config.")]
+    public long Version { get; init; }
 
     /// <summary>The configuration.</summary>
     [Description("The merged configuration (values as strings, lists as arrays), secrets replaced by ***.")]

@@ -19,6 +19,7 @@ public static class McpServiceCollectionExtensions
         services.TryAddSingleton(configuration);
         services.TryAddSingleton<McpAudit>();
         services.TryAddSingleton<McpTokenAuthenticator>();
+        services.AddConfigurationLifecycle();
         services.TryAddSingleton<DeviceCommandPublisher>();
         services.TryAddSingleton<McpResourceNotifier>();
         return services
@@ -30,6 +31,8 @@ public static class McpServiceCollectionExtensions
                     + "durable buffer, dead letters, forwarding to Kafka and configuration. Changes are audited under the caller's token name.";
             })
             .WithTools<GatewayTools>()
+            .WithTools<ConfigurationTools>()
+            .WithTools<SourceTools>()
             .WithTools<GatewayMaintenanceTools>()
             .WithResources<GatewayResources>()
             .WithSubscribeToResourcesHandler((request, cancellationToken) => Notifier(request.Services).SubscribeAsync(request, cancellationToken))
@@ -37,6 +40,41 @@ public static class McpServiceCollectionExtensions
             .WithGatewayAuthorization();
     }
 
+    /// <summary>
+    /// Adds the configuration lifecycle (versions, validation, live apply with rollback) and the components that
+    /// take keys while running. Another live-applicable part registers its own <see cref="ILiveReconfigurable"/>
+    /// (and, for a kind of source, <see cref="IConfiguredSourceKind"/>) singleton.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="live">True in the gateway service (changes are applied); false in <c>edge-gateway mcp</c> (read only).</param>
+    public static IServiceCollection AddConfigurationLifecycle(this IServiceCollection services, bool live = false)
+    {
+        if (live)
+        {
+            services.TryAddSingleton(new LiveConfigurationHost());
+        }
+
+        services.TryAddSingleton<MqttSubscriptionsLive>();
+        services.TryAddSingleton<SerialPortsLive>();
+        services.TryAddSingleton<GpioLinesLive>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, MqttSubscriptionsLive>(p => p.GetRequiredService<MqttSubscriptionsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, SerialPortsLive>(p => p.GetRequiredService<SerialPortsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, GpioLinesLive>(p => p.GetRequiredService<GpioLinesLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, ContextPolicyLive>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, ForwardingRateLive>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, MqttSubscriptionsLive>(p => p.GetRequiredService<MqttSubscriptionsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, SerialPortsLive>(p => p.GetRequiredService<SerialPortsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, GpioLinesLive>(p => p.GetRequiredService<GpioLinesLive>()));
+        services.TryAddSingleton(provider => new ConfigurationLifecycle(
+            provider.GetRequiredService<GatewayConfiguration>(),
+            provider.GetServices<ILiveReconfigurable>(),
+            provider.GetServices<IConfiguredSourceKind>(),
+            provider.GetService<LiveConfigurationHost>() is not null,
+            provider.GetRequiredService<McpAudit>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ConfigurationLifecycle>>()));
+        return services;
+    }
     private static McpResourceNotifier Notifier(IServiceProvider? services) =>
         services?.GetService<McpResourceNotifier>() ?? throw new InvalidOperationException("McpResourceNotifier is not registered.");
 
@@ -56,3 +94,6 @@ public static class McpServiceCollectionExtensions
         return services;
     }
 }
+
+/// <summary>Marks the process that owns the pipeline (the service), where configuration changes are applied.</summary>
+internal sealed class LiveConfigurationHost;

@@ -33,7 +33,7 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the ingest path, the MQTT and serial sources and the Kafka forwarder.</summary>
+    /// <summary>Adds the ingest path, the MQTT, serial and GPIO sources and the Kafka forwarder.</summary>
     public static IServiceCollection AddIngestPipeline(this IServiceCollection services)
     {
         services.AddReadingBuffer();
@@ -71,7 +71,9 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService(provider => provider.GetRequiredService<KafkaForwarder>());
         services.TryAddSingleton<MqttSource>();
         services.AddHostedService(provider => provider.GetRequiredService<MqttSource>());
-        services.AddHostedService<SerialSource>();
+        services.TryAddSingleton<SerialSource>();
+        services.AddHostedService(provider => provider.GetRequiredService<SerialSource>());
+        services.AddGpioSource();
         return services;
     }
 }

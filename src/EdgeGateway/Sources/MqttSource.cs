@@ -36,8 +36,16 @@ public sealed partial class MqttSource : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
-    private readonly List<(MqttSourceSubscription Options, TopicTemplate Template, IPayloadDecoder Decoder)> _subscriptions;
     private readonly Lock _statusLock = new();
+    private readonly SemaphoreSlim _applyLock = new(1, 1);
+    private readonly TaskCompletionSource _firstSubscription = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Swapped whole by ApplySubscriptionsAsync; read lock-free by the consumer.
+    private volatile ActiveSubscription[] _subscriptions;
+
+    // Subscriptions of earlier configurations: messages already on their way when one was removed still decode.
+    private volatile ActiveSubscription[] _retired = [];
+    private bool _subscribed;
     private MqttClient? _client;
     private MqttSourceState _state;
     private DateTimeOffset _stateSince;
@@ -57,9 +65,20 @@ public sealed partial class MqttSource : BackgroundService
         _logger = logger;
         _clientLogger = loggerFactory.CreateLogger("EdgeGateway.Sources.MqttClient");
         _maxPayloadBytes = (int)Math.Min(_options.MaxPayloadSize.Bytes, RawMessage.MaxPayloadBytes);
-        _subscriptions = [.. _options.Subscriptions.Select(s => (s, TopicTemplate.Parse(s.Topic), PayloadDecoders.Create(s.Decoder)))];
-        _state = _subscriptions.Count == 0 ? MqttSourceState.Off : MqttSourceState.Connecting;
+        _subscriptions = Activate(_options.Subscriptions);
+        _state = _subscriptions.Length == 0 ? MqttSourceState.Off : MqttSourceState.Connecting;
+        if (_subscriptions.Length > 0)
+        {
+            _firstSubscription.SetResult();
+        }
         _stateSince = timeProvider.GetUtcNow();
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _applyLock.Dispose();
+        base.Dispose();
     }
 
     /// <summary>A snapshot of the connection and the counters (since the gateway started).</summary>
@@ -72,7 +91,7 @@ public sealed partial class MqttSource : BackgroundService
             {
                 Broker = $"{_options.Host}:{_options.Port}",
                 ClientId = _clientId,
-                Subscriptions = _subscriptions.Count,
+                Subscriptions = _subscriptions.Length,
                 State = _state,
                 StateSince = _stateSince,
                 MessagesReceived = counters?.MessagesReceived ?? 0,
@@ -88,10 +107,12 @@ public sealed partial class MqttSource : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_subscriptions.Count == 0)
+        if (_subscriptions.Length == 0)
         {
+            // Stays off until a subscription is added at run time (apply_config, add_source).
             LogNoSubscriptions(_logger);
-            return;
+            await _firstSubscription.Task.WaitAsync(stoppingToken);
+            SetState(MqttSourceState.Connecting, null);
         }
 
         await using var client = new MqttClient(new MqttClientOptions
@@ -128,7 +149,16 @@ public sealed partial class MqttSource : BackgroundService
         var consuming = ConsumeAsync(client, stopConsuming.Token);
         try
         {
-            await SubscribeAsync(client, stoppingToken);
+            await _applyLock.WaitAsync(stoppingToken);
+            try
+            {
+                await SubscribeAsync(client, _subscriptions, stoppingToken);
+                _subscribed = true;
+            }
+            finally
+            {
+                _applyLock.Release();
+            }
         }
         catch
         {
@@ -202,16 +232,91 @@ public sealed partial class MqttSource : BackgroundService
         }
     }
 
-    private async Task SubscribeAsync(MqttClient client, CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(MqttClient client, IReadOnlyList<ActiveSubscription> subscriptions, CancellationToken cancellationToken)
     {
+        if (subscriptions.Count == 0)
+        {
+            return [];
+        }
+
         var results = await client.SubscribeAsync(
-            [.. _subscriptions.Select(s => new MqttSubscription(s.Template.SubscriptionFilter, new MqttSubscriptionOptions((MqttQualityOfService)s.Options.QoS)))],
-            stoppingToken);
+            [.. subscriptions.Select(s => new MqttSubscription(s.Template.SubscriptionFilter, new MqttSubscriptionOptions((MqttQualityOfService)s.Options.QoS)))],
+            cancellationToken);
         foreach (var result in results)
         {
             LogSubscribed(_logger, result.TopicFilter, result.ReasonCode);
         }
+
+        return results;
     }
+
+    /// <summary>The topic templates subscribed to now (enabled subscriptions only).</summary>
+    public IReadOnlyList<string> ActiveTopics => [.. _subscriptions.Select(s => s.Options.Topic)];
+
+    /// <summary>
+    /// Changes the subscriptions while running, without reconnecting: subscribes to what is new (or has a
+    /// new QoS), unsubscribes from what is gone or disabled, and decodes with the new decoders from now on.
+    /// Messages already delivered for a removed subscription are still decoded and acknowledged.
+    /// Applying the previous list undoes a change.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The broker refused a subscription (e.g. not authorized).</exception>
+    public async Task ApplySubscriptionsAsync(IReadOnlyList<MqttSourceSubscription> subscriptions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscriptions);
+        var next = Activate(subscriptions);
+        await _applyLock.WaitAsync(cancellationToken);
+        try
+        {
+            var before = _subscriptions;
+            var added = next.Where(n => !before.Any(b => SameFilter(b, n) && b.Options.QoS == n.Options.QoS)).ToList();
+            var removed = before.Where(b => !next.Any(n => SameFilter(b, n))).Select(b => b.Template.SubscriptionFilter).Distinct(StringComparer.Ordinal).ToList();
+            _retired = [.. _retired.Concat(before).DistinctBy(r => (r.Options.Topic, r.Options.QoS)).TakeLast(64)];
+            _subscriptions = next;
+            if (next.Length > 0)
+            {
+                _firstSubscription.TrySetResult();
+            }
+
+            var client = _client;
+            if (client is null || !_subscribed)
+            {
+                // Not subscribed yet: the source subscribes to the current list once connected.
+                return;
+            }
+
+            try
+            {
+                var results = await SubscribeAsync(client, added, cancellationToken);
+                var refused = results.Where(r => !r.IsSuccess).ToList();
+                if (refused.Count > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"the broker refused the subscription to {string.Join(", ", refused.Select(r => $"{r.TopicFilter} ({r.ReasonCode})"))}");
+                }
+
+                if (removed.Count > 0)
+                {
+                    await client.UnsubscribeAsync(removed, cancellationToken);
+                    var filters = string.Join(", ", removed);
+                    LogUnsubscribed(_logger, filters);
+                }
+            }
+            catch (MqttNotConnectedException)
+            {
+                // The client renews what it remembers after the reconnect, with the new list.
+            }
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
+    private static bool SameFilter(ActiveSubscription a, ActiveSubscription b) =>
+        string.Equals(a.Template.SubscriptionFilter, b.Template.SubscriptionFilter, StringComparison.Ordinal);
+
+    private static ActiveSubscription[] Activate(IEnumerable<MqttSourceSubscription> subscriptions) =>
+        [.. subscriptions.Where(s => s.Enabled).Select(s => new ActiveSubscription(s, TopicTemplate.Parse(s.Topic), PayloadDecoders.Create(s.Decoder)))];
 
     private void OnConnectionStateChanged(object? sender, MqttConnectionStateChange change)
     {
@@ -248,7 +353,17 @@ public sealed partial class MqttSource : BackgroundService
     {
         // Runs for every message: the span overload matches without allocating.
         Span<Range> values = stackalloc Range[TopicTemplate.MaxVariables];
-        foreach (var (_, template, decoder) in _subscriptions)
+        var current = _subscriptions;
+        foreach (var (_, template, decoder) in current)
+        {
+            if (template.TryMatch(topic, values))
+            {
+                return (template, decoder);
+            }
+        }
+
+        var retired = _retired;
+        foreach (var (_, template, decoder) in retired)
         {
             if (template.TryMatch(topic, values))
             {
@@ -257,7 +372,8 @@ public sealed partial class MqttSource : BackgroundService
         }
 
         // Delivered for an overlapping subscription of an earlier configuration: the first decoder decides.
-        return (_subscriptions[0].Template, _subscriptions[0].Decoder);
+        var fallback = current.Length > 0 ? current[0] : retired[^1];
+        return (fallback.Template, fallback.Decoder);
     }
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "MQTT source: no subscriptions configured (Mqtt:Subscriptions); not connecting")]
@@ -268,6 +384,11 @@ public sealed partial class MqttSource : BackgroundService
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Subscribed to {Filter}: {Result}")]
     private static partial void LogSubscribed(ILogger logger, string filter, MqttSubAckReasonCode result);
+
+    [LoggerMessage(EventId = 503, Level = LogLevel.Information, Message = "Unsubscribed from {Filters}")]
+    private static partial void LogUnsubscribed(ILogger logger, string filters);
+
+    private sealed record ActiveSubscription(MqttSourceSubscription Options, TopicTemplate Template, IPayloadDecoder Decoder);
 
     private void RecordClientError(string message)
     {
@@ -313,7 +434,7 @@ public sealed partial class MqttSource : BackgroundService
 /// <summary>Where the MQTT source's connection stands.</summary>
 public enum MqttSourceState
 {
-    /// <summary>No subscriptions are configured, so the source does not connect.</summary>
+    /// <summary>No subscriptions are configured, so the source does not connect (until one is added at run time).</summary>
     Off,
 
     /// <summary>Connecting, or waiting to try again (the broker is not reachable yet, or the connection was lost).</summary>

@@ -17,6 +17,9 @@ public sealed class MqttSourceSubscription : IValidatableObject
     [Range(0, 2)]
     public int QoS { get; set; } = 1;
 
+    /// <summary>False: kept in the configuration but not subscribed to (<c>pause_source</c>); messages published meanwhile are not received.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>How payloads are decoded.</summary>
     [Required]
     public DecoderOptions Decoder { get; set; } = new();

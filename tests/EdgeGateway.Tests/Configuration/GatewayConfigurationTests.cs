@@ -230,4 +230,46 @@ public sealed class GatewayConfigurationTests : IDisposable
 
         return directory?.FullName ?? throw new DirectoryNotFoundException("EdgeGateway.sln not found above the test assembly.");
     }
+
+    [Fact]
+    public void The_gpio_section_is_read_and_its_problems_name_their_keys()
+    {
+        var configuration = GatewayConfiguration.Load(Write("""
+            {
+              "Gpio": {
+                "Chip": "sim:/run/fwsim/gpio.sock",
+                "Lines": [
+                  { "Offset": 17, "DeviceId": "traffic-01", "Kind": "counter", "Bias": "pull-up", "Edge": "falling", "Debounce": "5ms", "Window": "1m", "Metric": "vehicle_rate", "Unit": "vehicles/min" },
+                  { "Offset": 18, "DeviceId": "rain-01", "Metric": "rain_rate", "Unit": "mm/h", "Scale": 0.2794, "Per": "1h", "Window": "5m" },
+                  { "Offset": 22, "Name": "door", "DeviceId": "cabinet-07", "Kind": "contact", "ActiveLow": true, "Metric": "door_open" }
+                ]
+              }
+            }
+            """), NoEnvironment);
+        Assert.Equal("sim:/run/fwsim/gpio.sock", configuration.Gpio.Chip);
+        Assert.Equal(EdgeGateway.Sources.Gpio.GpioLineBias.PullUp, configuration.Gpio.Lines[0].Bias);
+        Assert.Equal(EdgeGateway.Hardware.Gpio.GpioEdge.Falling, configuration.Gpio.Lines[0].Edge);
+        Assert.Equal(TimeSpan.FromHours(1), configuration.Gpio.Lines[1].Per);
+        Assert.Equal(EdgeGateway.Sources.Gpio.GpioLineKind.Contact, configuration.Gpio.Lines[2].Kind);
+
+        var kind = Single(Invalid("""{ "Gpio": { "Lines": [ { "Offset": 17, "DeviceId": "traffic-01", "Kind": "switch", "Metric": "x" } ] } }"""));
+        Assert.Equal("Gpio:Lines:0:Kind", kind.Key);
+        Assert.Contains("counter, contact", kind.Problem, StringComparison.Ordinal);
+
+        var error = Invalid("""
+            {
+              "Gpio": {
+                "Lines": [
+                  { "Offset": 2000, "DeviceId": "a", "Metric": "y", "Window": "10ms" },
+                  { "Offset": 5, "DeviceId": "d", "Kind": "contact", "Edge": "rising", "Metric": "door" },
+                  { "Offset": 5, "DeviceId": "e", "Metric": "z" }
+                ]
+              }
+            }
+            """);
+        var keys = error.Errors.Select(e => e.Key).ToList();
+        Assert.Contains("Gpio:Lines:0:Offset", keys);
+        Assert.Contains("Gpio:Lines:0:Window", keys);
+        Assert.Contains(error.Errors, e => e.Key == "Gpio:Lines:1:Edge" && e.Problem.Contains("only applies with Kind: counter", StringComparison.Ordinal));
+    }
 }

@@ -1,5 +1,8 @@
+using System.Net.Sockets;
+using System.Text;
 using EdgeGateway.Hardware.Gpio;
 using EdgeGateway.Sources.Gpio;
+using EdgeGateway.Testing.Files;
 using EdgeGateway.Testing.Waiting;
 using Xunit;
 
@@ -150,5 +153,42 @@ public sealed class GpioTests
         Assert.Null(door.OnEdge(new GpioEdgeEvent(GpioEdge.Falling, Ms(3000))));
         Assert.False(door.OnEdge(new GpioEdgeEvent(GpioEdge.Rising, Ms(9000))));
         Assert.False(door.Reported);
+    }
+
+    [Fact]
+    public async Task A_socket_chip_takes_levels_and_edges_from_the_simulator_and_fails_when_the_socket_closes()
+    {
+        using var directory = TempDirectory.Create("gpio-socket");
+        var path = directory.File("gpio.sock");
+        var missing = Assert.Throws<GpioException>(() => GpioChips.Open($"sim:{path}"));
+        Assert.Contains($"GPIO chip 'sim:{path}': cannot connect", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("firmware-sim", missing.Message, StringComparison.Ordinal);
+
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        var connecting = Task.Run(() => GpioChips.Open($"sim:{path}"), Token);
+        using var simulator = await listener.AcceptAsync(Token);
+        await simulator.SendAsync(Encoding.ASCII.GetBytes("level 5 1\nlevel 9 0\nready\n"), Token);
+        using var chip = await Eventually.WithinAsync(connecting, "the chip connects");
+        Assert.Equal($"sim:{path}", chip.Name);
+
+        using var line = chip.RequestInput(5, new GpioInputOptions());
+        Assert.True(line.Read());
+        using var reader = new StreamReader(new NetworkStream(simulator), Encoding.ASCII);
+        Assert.Equal("request 5", await reader.ReadLineAsync(Token));
+
+        // Line 9 is not requested: only its level is kept, for when it is.
+        await simulator.SendAsync(Encoding.ASCII.GetBytes("edge 9 rising 7\nedge 5 falling 1500000000\n"), Token);
+        Assert.Equal(new GpioEdgeEvent(GpioEdge.Falling, TimeSpan.FromSeconds(1.5)), line.WaitForEdge(TestTimeouts.Default, Token));
+        Assert.False(line.Read());
+        using (var other = chip.RequestInput(9, new GpioInputOptions()))
+        {
+            Assert.True(other.Read());
+        }
+
+        simulator.Shutdown(SocketShutdown.Both);
+        var lost = Assert.Throws<GpioException>(() => line.WaitForEdge(TestTimeouts.Default, Token));
+        Assert.Contains("the simulator closed its socket", lost.Message, StringComparison.Ordinal);
     }
 }

@@ -28,7 +28,13 @@ public sealed class McpSecurityTests : IDisposable
     public void Every_tool_declares_a_scope_and_changes_need_operate()
     {
         var scopes = McpAuthorization.ToolScopes;
-        Assert.Equal(15, scopes.Count);
+        Assert.Equal(24, scopes.Count);
+        Assert.Equal(McpScopes.Admin, scopes["apply_config"]);
+        Assert.Equal(McpScopes.Admin, scopes["rollback_config"]);
+        Assert.Equal(McpScopes.Admin, scopes["add_source"]);
+        Assert.Equal(McpScopes.Operate, scopes["pause_source"]);
+        Assert.Equal(McpScopes.Read, scopes["validate_config"]);
+        Assert.Equal(McpScopes.Read, scopes["list_config_versions"]);
         Assert.Equal(McpScopes.Operate, scopes["upsert_device"]);
         Assert.Equal(McpScopes.Operate, scopes["set_sampling_interval"]);
         Assert.Equal(McpScopes.Operate, scopes["replay_dead_letters"]);

@@ -69,6 +69,13 @@ public sealed class McpStdioTests : LoggedTest
             Assert.Contains("use its HTTP endpoint", await FailAsync(client, "get_buffer_statistics", cancellationToken: CancellationToken), StringComparison.Ordinal);
             Assert.Contains("cannot be read", await FailAsync(client, "get_status", cancellationToken: CancellationToken), StringComparison.Ordinal);
 
+            // Configuration versions can be read and proposals validated beside the service, but only the service applies them.
+            Assert.Equal(0, (await CallAsync(client, "list_config_versions", cancellationToken: CancellationToken)).GetProperty("currentVersion").GetInt64());
+            Assert.Contains(
+                "use its HTTP endpoint",
+                await FailAsync(client, "apply_config", """{ "baseVersion": 0, "patch": { "Context": { "UnknownDevices": "accept" } } }""", CancellationToken),
+                StringComparison.Ordinal);
+
             var configResult = await CallAsync(client, "get_config", cancellationToken: CancellationToken);
             Assert.DoesNotContain("do-not-show", configResult.GetRawText(), StringComparison.Ordinal);
         }

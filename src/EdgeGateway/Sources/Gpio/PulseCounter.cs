@@ -4,8 +4,10 @@ namespace EdgeGateway.Sources.Gpio;
 
 /// <summary>
 /// Counts pulses on a line (vehicle loop detector, rain-gauge bucket, energy meter S0 output) from its
-/// edges, with debounce: an edge of the counted direction closer than <c>debounce</c> to the last
-/// counted one is contact bounce and is dropped (and counted as such). Windows are cut with
+/// edges, with debounce: an edge closer than <c>debounce</c> to the last accepted edge (of either
+/// direction) is contact bounce and is dropped (those of the counted direction are counted as
+/// bounces). Measuring from either direction matters: a bouncing trailing edge of a pulse longer than
+/// the debounce time would otherwise start a second pulse. Windows are cut with
 /// <see cref="TakeWindow"/>; <see cref="Rate"/> turns a window's pulses into a rate. Not thread-safe:
 /// one line, one reader.
 /// </summary>
@@ -13,7 +15,7 @@ public sealed class PulseCounter
 {
     private readonly TimeSpan _debounce;
     private readonly GpioEdge _counted;
-    private TimeSpan? _lastCounted;
+    private TimeSpan? _lastAccepted;
     private int _window;
 
     /// <summary>Creates a counter of <paramref name="counted"/> edges with the given debounce time.</summary>
@@ -33,18 +35,22 @@ public sealed class PulseCounter
     /// <summary>Feeds one edge; returns whether it counted as a pulse.</summary>
     public bool OnEdge(GpioEdgeEvent edge)
     {
+        if (_lastAccepted is { } last && edge.Timestamp - last < _debounce)
+        {
+            if (edge.Edge == _counted)
+            {
+                Bounces++;
+            }
+
+            return false;
+        }
+
+        _lastAccepted = edge.Timestamp;
         if (edge.Edge != _counted)
         {
             return false;
         }
 
-        if (_lastCounted is { } last && edge.Timestamp - last < _debounce)
-        {
-            Bounces++;
-            return false;
-        }
-
-        _lastCounted = edge.Timestamp;
         _window++;
         Total++;
         return true;

@@ -23,29 +23,163 @@ public sealed partial class SerialSource : BackgroundService
     private const int ChannelCapacity = 1024;
     private const int GroupSize = 256;
     private static readonly TimeSpan ReadSlice = TimeSpan.FromSeconds(1);
-    private readonly SerialOptions _options;
     private readonly ReadingIngestor _ingestor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly SerialPortStatistics[] _statistics;
+    private readonly SemaphoreSlim _applyLock = new(1, 1);
+    private readonly Dictionary<string, SerialPortStatistics> _statistics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RunningPort> _running = new(StringComparer.Ordinal);
+    private IReadOnlyList<SerialPortOptions> _ports;
+    private CancellationToken? _stoppingToken;
 
     /// <summary>Creates the source from the <c>Serial</c> options.</summary>
     public SerialSource(IOptions<SerialOptions> options, ReadingIngestor ingestor, TimeProvider timeProvider, ILogger<SerialSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
+        _ports = options.Value.Ports;
         _ingestor = ingestor;
         _timeProvider = timeProvider;
         _logger = logger;
-        _statistics = [.. _options.Ports.Select(p => new SerialPortStatistics { Name = p.EffectiveName })];
     }
 
-    /// <summary>The counters of each configured port, in configuration order.</summary>
-    public IReadOnlyList<SerialPortStatistics> Ports => _statistics;
+    /// <summary>The counters of each enabled port, in configuration order.</summary>
+    public IReadOnlyList<SerialPortStatistics> Ports
+    {
+        get
+        {
+            lock (_statistics)
+            {
+                return [.. _ports.Where(p => p.Enabled).Select(p => Statistics(p.EffectiveName))];
+            }
+        }
+    }
 
     /// <inheritdoc />
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_options.Ports.Select((port, i) => RunPortAsync(port, _statistics[i], stoppingToken)));
+    public override void Dispose()
+    {
+        _applyLock.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>
+    /// Changes the ports while running: a port that is gone, disabled or configured differently is closed
+    /// (its reader stops after committing what it had read), and a new or changed one is opened. Ports
+    /// that stay the same keep reading undisturbed. Applying the previous list undoes a change.
+    /// </summary>
+    public async Task ApplyPortsAsync(IReadOnlyList<SerialPortOptions> ports, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        await _applyLock.WaitAsync(cancellationToken);
+        try
+        {
+            _ports = ports;
+            if (_stoppingToken is { } stoppingToken)
+            {
+                await ReconcileAsync(stoppingToken);
+            }
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _applyLock.WaitAsync(stoppingToken);
+        try
+        {
+            _stoppingToken = stoppingToken;
+            await ReconcileAsync(stoppingToken);
+        }
+        finally
+        {
+            _applyLock.Release();
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, _timeProvider, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: every port's token is linked to this one.
+        }
+
+        List<RunningPort> running;
+        lock (_statistics)
+        {
+            running = [.. _running.Values];
+        }
+
+        await Task.WhenAll(running.Select(r => r.Task));
+        foreach (var port in running)
+        {
+            port.Stop.Dispose();
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken stoppingToken)
+    {
+        var wanted = _ports.Where(p => p.Enabled).ToDictionary(p => p.EffectiveName, p => p, StringComparer.Ordinal);
+        var stale = _running.Values.Where(r => !wanted.TryGetValue(r.Options.EffectiveName, out var next) || Fingerprint(next) != r.Fingerprint).ToList();
+        foreach (var port in stale)
+        {
+            await port.Stop.CancelAsync();
+            await port.Task;
+            port.Stop.Dispose();
+            lock (_statistics)
+            {
+                _running.Remove(port.Options.EffectiveName);
+            }
+
+            LogPortClosed(_logger, port.Options.EffectiveName);
+        }
+
+        foreach (var (name, options) in wanted)
+        {
+            if (_running.ContainsKey(name))
+            {
+                continue;
+            }
+
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var statistics = Statistics(name);
+            var task = Task.Run(() => RunPortAsync(options, statistics, stop.Token), CancellationToken.None);
+            lock (_statistics)
+            {
+                _running[name] = new RunningPort(options, Fingerprint(options), stop, task);
+            }
+        }
+    }
+
+    private SerialPortStatistics Statistics(string name)
+    {
+        lock (_statistics)
+        {
+            if (!_statistics.TryGetValue(name, out var statistics))
+            {
+                statistics = new SerialPortStatistics { Name = name };
+                _statistics[name] = statistics;
+            }
+
+            return statistics;
+        }
+    }
+
+    // Options are plain settable properties bound from configuration: their values, flattened, tell a changed port apart.
+    private static string Fingerprint(object? value) => value switch
+    {
+        null => "null",
+        string text => $"\"{text}\"",
+        IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        System.Collections.IEnumerable items => $"[{string.Join(",", items.Cast<object?>().Select(Fingerprint))}]",
+        _ when value.GetType().IsValueType => value.ToString() ?? string.Empty,
+        _ => $"{{{string.Join(",", value.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0)
+            .Select(p => $"{p.Name}={Fingerprint(p.GetValue(value))}"))}}}",
+    };
 
     private async Task RunPortAsync(SerialPortOptions options, SerialPortStatistics statistics, CancellationToken stoppingToken)
     {
@@ -326,8 +460,13 @@ public sealed partial class SerialSource : BackgroundService
     [LoggerMessage(EventId = 604, Level = LogLevel.Information, Message = "Serial port {Port} back: {Path} reopened")]
     private static partial void LogPortResumed(ILogger logger, string port, string path);
 
+    [LoggerMessage(EventId = 606, Level = LogLevel.Information, Message = "Serial port {Port} closed (configuration changed)")]
+    private static partial void LogPortClosed(ILogger logger, string port);
+
     [LoggerMessage(EventId = 605, Level = LogLevel.Error, Message = "Serial port {Port} cannot be used: {Reason}; fix the configuration (the port stays closed)")]
     private static partial void LogPortUnusable(ILogger logger, string port, string reason);
+
+    private sealed record RunningPort(SerialPortOptions Options, string Fingerprint, CancellationTokenSource Stop, Task Task);
 
     private readonly record struct PortItem(RawMessage Message, IPayloadDecoder Decoder, string? RejectReason, string? Detail);
 }

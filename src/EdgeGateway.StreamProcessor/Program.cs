@@ -1,0 +1,3 @@
+using EdgeGateway.StreamProcessor.Cli;
+
+return await ProcessorCommandLine.RunAsync(args, Console.Out, Console.Error);
