@@ -10,7 +10,7 @@ namespace FirmwareSim.Gpio;
 /// socket the simulator owns, as it owns the pseudo-terminals of serial sensors. On each connection
 /// it sends the lines' levels (<c>level OFFSET 0|1</c>) and <c>ready</c>; a line starts playing once a
 /// client sends <c>request OFFSET</c>, and its edges go to every client that requested it as
-/// <c>edge OFFSET rising|falling MICROSECONDS</c> (the edge's true time). Bounce edges are sent with
+/// <c>edge OFFSET rising|falling NANOSECONDS</c> (the edge's true time since 1970). Bounce edges are sent with
 /// the real edge they follow, so that scheduling jitter cannot split a bounce burst. The ledger (if
 /// any) gets one JSON line per real edge delivered to a client:
 /// <c>{"line":"counter-17","offset":17,"edge":"rising","time":1795341600123456}</c> (microseconds).
@@ -246,7 +246,7 @@ public sealed class GpioSocketServer : IDisposable
         var text = new StringBuilder();
         foreach (var edge in burst)
         {
-            text.Append(CultureInfo.InvariantCulture, $"edge {line.Offset} {(edge.Kind == EdgeKind.Rising ? "rising" : "falling")} {Microseconds(edge.Time)}\n");
+            text.Append(CultureInfo.InvariantCulture, $"edge {line.Offset} {(edge.Kind == EdgeKind.Rising ? "rising" : "falling")} {(edge.Time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100}\n");
         }
 
         lock (_lock)

@@ -13,7 +13,7 @@ namespace EdgeGateway.Hardware.Gpio;
 /// <remarks>
 /// The protocol is text, one message per line. From the simulator: <c>level OFFSET 0|1</c> (the lines'
 /// levels, sent on connection), <c>ready</c> (ends the levels), then
-/// <c>edge OFFSET rising|falling MICROSECONDS</c> (the edge's timestamp on the simulator's clock). From
+/// <c>edge OFFSET rising|falling NANOSECONDS</c> (the edge's timestamp on the simulator's clock). From
 /// the chip: <c>request OFFSET</c> when a line is requested as an input, after which the simulator
 /// plays that line's edges. When the connection ends, every wait for an edge fails as on a chip that
 /// went away.
@@ -145,11 +145,11 @@ public sealed class SocketGpioChip : IGpioChip
             case "level":
                 _chip.SetLevel(offset, parts[2] == "1");
                 break;
-            case "edge" when parts.Length >= 4 && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds):
+            case "edge" when parts.Length >= 4 && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var nanoseconds):
                 var edge = parts[2] == "rising" ? GpioEdge.Rising : GpioEdge.Falling;
                 try
                 {
-                    _chip.InjectEdge(offset, edge, TimeSpan.FromMicroseconds(microseconds));
+                    _chip.InjectEdge(offset, edge, TimeSpan.FromTicks(nanoseconds / 100));
                 }
                 catch (InvalidOperationException)
                 {

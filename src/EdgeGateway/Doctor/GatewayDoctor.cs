@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using EdgeGateway.Configuration;
 using EdgeGateway.Hardware;
+using EdgeGateway.Hardware.Gpio;
 using EdgeGateway.Kafka.Native;
 using EdgeGateway.Kafka.Probing;
 using EdgeGateway.Sources.Serial;
@@ -18,6 +19,9 @@ namespace EdgeGateway.Doctor;
 /// </summary>
 public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan timeout)
 {
+    // The library LibGpiodChip binds; loading it here tells a missing libgpiod2 from a missing chip.
+    private const string LibGpiodLibraryName = "libgpiod.so.2";
+
     /// <summary>Runs every check, in the order an operator would fix them.</summary>
     public async Task<IReadOnlyList<DoctorFinding>> RunAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +34,7 @@ public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan t
         findings.AddRange(CheckStateDirectories());
         findings.Add(CheckFreeDisk());
         findings.AddRange(CheckSerialPorts());
+        findings.AddRange(CheckGpioChip());
         findings.Add(await CheckMqttAsync(cancellationToken));
         findings.Add(await Task.Run(CheckKafka, cancellationToken));
         return findings;
@@ -126,6 +131,39 @@ public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan t
                 _ => DoctorFinding.Failure("serial", $"{port.Path} is not readable and writable by {Environment.UserName}", "add the service user to the device's group: usermod -aG dialout edgegw"),
             };
         }
+    }
+
+    private IEnumerable<DoctorFinding> CheckGpioChip()
+    {
+        var gpio = configuration.Gpio;
+        if (gpio.Lines.Count == 0)
+        {
+            yield break;
+        }
+
+        if (gpio.Chip.StartsWith(SocketGpioChip.Prefix, StringComparison.Ordinal))
+        {
+            var socket = gpio.Chip[SocketGpioChip.Prefix.Length..];
+            yield return File.Exists(socket)
+                ? DoctorFinding.Ok("gpio", $"simulated chip {socket} exists ({gpio.Lines.Count} lines)")
+                : DoctorFinding.Failure("gpio", $"simulated chip {socket} does not exist", "start firmware-sim with --gpio-socket first, or point Gpio:Chip at /dev/gpiochipN");
+            yield break;
+        }
+
+        if (!NativeLibrary.TryLoad(LibGpiodLibraryName, out var handle))
+        {
+            yield return DoctorFinding.Failure("gpio", $"{LibGpiodLibraryName} cannot be loaded", "apt-get install libgpiod2");
+            yield break;
+        }
+
+        NativeLibrary.Free(handle);
+        var path = gpio.Chip.StartsWith('/') ? gpio.Chip : "/dev/" + gpio.Chip;
+        yield return DeviceAccess.Check(path) switch
+        {
+            DeviceAccessResult.ReadWrite => DoctorFinding.Ok("gpio", $"{path} can be opened for reading and writing ({gpio.Lines.Count} lines)"),
+            DeviceAccessResult.Missing => DoctorFinding.Failure("gpio", $"{path} does not exist", "check the chip's name with gpiodetect (on a Raspberry Pi 5 the header is gpiochip4)"),
+            _ => DoctorFinding.Failure("gpio", $"{path} is not readable and writable by {Environment.UserName}", "add the service user to the chip's group: usermod -aG gpio edgegw"),
+        };
     }
 
     private async Task<DoctorFinding> CheckMqttAsync(CancellationToken cancellationToken)

@@ -273,6 +273,11 @@ public sealed partial class ConfigurationLifecycle : IDisposable
             var items = root.GetSection(kind.ListKey).GetChildren().ToList();
             foreach (var item in items)
             {
+                if (errors.Any(e => Covers($"{kind.ListKey}:{item.Key}", e.Key)))
+                {
+                    continue;
+                }
+
                 var name = kind.NameOf(ToJson(item));
                 if (name is not null && seen.TryGetValue(name, out var first))
                 {
@@ -285,7 +290,11 @@ public sealed partial class ConfigurationLifecycle : IDisposable
             }
         }
 
-        var distinct = errors.Select(e => e with { Source = null }).DistinctBy(e => (e.Key.ToUpperInvariant(), e.Problem)).ToList();
+        // A problem may quote the value; never a secret's.
+        var distinct = errors
+            .Select(e => e with { Source = null, Problem = ConfigurationRedactor.IsSecret(e.Key) && root[e.Key] is { Length: > 0 } secret ? e.Problem.Replace(secret, ConfigurationRedactor.Mask, StringComparison.Ordinal) : e.Problem })
+            .DistinctBy(e => (e.Key.ToUpperInvariant(), e.Problem))
+            .ToList();
         return (distinct.Count == 0 ? candidate : null, distinct);
     }
 

@@ -40,8 +40,8 @@ public sealed class ConfigurationTools(IServiceProvider services)
     /// <summary>Applies a configuration live as a new version.</summary>
     [McpServerTool(Name = "apply_config", Title = "Apply a configuration", Destructive = true, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Validates and applies a configuration change while the gateway runs (no restart; buffered readings untouched), then stores it as the next numbered version with who, when and why. "
-        + "baseVersion must be the version in force (get_config, list_config_versions): a stale one is refused. Live keys: MQTT subscriptions, serial ports, Context:UnknownDevices, "
-        + "Context:ClockSkewTolerance, Kafka:MaxReadingsPerSecond; a change to any other key is refused as needing a restart. If a component fails to take the change, "
+        + "baseVersion must be the version in force (get_config, list_config_versions): a stale one is refused. Live keys: Mqtt:Subscriptions, Serial:Ports, the Gpio section, "
+        + "Context:UnknownDevices, Context:ClockSkewTolerance, Kafka:MaxReadingsPerSecond; a change to any other key is refused as needing a restart. If a component fails to take the change, "
         + "the previous version is restored automatically and nothing is stored. " + ProposalHelp)]
     [McpScope(McpScopes.Admin)]
     public async Task<ConfigurationChangeResult> ApplyConfigAsync(

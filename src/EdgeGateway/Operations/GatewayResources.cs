@@ -38,4 +38,9 @@ public sealed class GatewayResources(IServiceProvider services, McpAudit audit)
             ? throw new McpProtocolException($"device '{id}' is not in the registry", McpErrorCode.ResourceNotFound)
             : JsonSerializer.Serialize(DeviceDocumentMapper.ToDocument(found), Json);
     }
+
+    /// <summary>The configuration in force, redacted, with its version (same content as <c>get_config</c>).</summary>
+    [McpServerResource(UriTemplate = "gateway://config", Name = "config", Title = "Configuration", MimeType = "application/json")]
+    [Description("The configuration in force and its version number, secrets replaced by *** (same as the get_config tool).")]
+    public string Config() => JsonSerializer.Serialize(new GatewayTools(services, audit).GetConfig(), Json);
 }

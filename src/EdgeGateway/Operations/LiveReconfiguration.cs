@@ -3,6 +3,7 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -155,6 +156,55 @@ public sealed class SerialPortsLive(IServiceProvider services) : ILiveReconfigur
 
         var port = services.GetService<SerialSource>()?.Ports.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
         return port is null ? null : port.IsOpen ? "open" : "waiting for the device";
+    }
+}
+
+/// <summary>The <c>Gpio</c> section, live: the chip is reopened with the new lines (an unreported partial counter window is dropped).</summary>
+/// <param name="services">The gateway's services (the GPIO source is absent over stdio: the service owns it).</param>
+public sealed class GpioLinesLive(IServiceProvider services) : ILiveReconfigurable, IConfiguredSourceKind
+{
+    /// <inheritdoc />
+    public string Name => "GPIO lines";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Keys { get; } = [GpioOptions.SectionName];
+
+    /// <inheritdoc />
+    public string Kind => "gpio";
+
+    /// <inheritdoc />
+    public string ListKey => $"{GpioOptions.SectionName}:{nameof(GpioOptions.Lines)}";
+
+    /// <inheritdoc />
+    public string Example =>
+        """{ "Offset": 22, "Name": "door", "DeviceId": "cabinet-01", "Kind": "contact", "Debounce": "5ms", "Metric": "door_open" }""";
+
+    /// <inheritdoc />
+    public Task ApplyAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return MqttSubscriptionsLive.Required<GpioSource>(services).ApplyLinesAsync(MqttSubscriptionsLive.Bind<GpioOptions>(configuration, GpioOptions.SectionName));
+    }
+
+    /// <inheritdoc />
+    public string? NameOf(JsonObject item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var name = ConfigurationDocument.Get(item, nameof(GpioLineOptions.Name))?.ToString();
+        var offset = ConfigurationDocument.Get(item, nameof(GpioLineOptions.Offset))?.ToString();
+        return string.IsNullOrWhiteSpace(name) ? (offset is null ? null : $"line{offset}") : name;
+    }
+
+    /// <inheritdoc />
+    public string? StateOf(string name, bool enabled)
+    {
+        if (!enabled)
+        {
+            return "paused";
+        }
+
+        var line = services.GetService<GpioSource>()?.Lines.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.Ordinal));
+        return line is null ? null : line.IsOpen ? "open" : "waiting for the chip";
     }
 }
 

@@ -12,10 +12,11 @@ namespace EdgeGateway.Operations;
 /// </summary>
 public static class McpAuthorization
 {
-    /// <summary>The scope each tool declares, by tool name.</summary>
-    public static IReadOnlyDictionary<string, string> ToolScopes { get; } =
-        new[] { typeof(GatewayTools), typeof(ConfigurationTools), typeof(SourceTools) }
-            .SelectMany(McpScopes.ForTools).ToDictionary(StringComparer.Ordinal);
+    /// <summary>
+    /// The scope each tool declares, by tool name: every <see cref="McpServerToolTypeAttribute"/> class of
+    /// this assembly, so a new tool class cannot be left out (a tool without a scope fails at start).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ToolScopes { get; } = McpScopes.ForTools(typeof(GatewayTools).Assembly);
 
     /// <summary>Adds the filters to the server.</summary>
     public static IMcpServerBuilder WithGatewayAuthorization(this IMcpServerBuilder builder)

@@ -16,6 +16,9 @@ namespace EdgeGateway.Operations;
 /// </summary>
 public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
 {
+    /// <summary>How long one attempt to find the control topic may take before it is retried.</summary>
+    private static readonly TimeSpan StartAttemptTimeout = TimeSpan.FromSeconds(10);
+
     private readonly McpKafkaOptions _options;
     private readonly string _gatewayId;
     private readonly IServiceProvider _services;
@@ -24,7 +27,10 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
     private KafkaMcpServerHost? _host;
+    private Task _run = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Creates the transport (it connects only when <c>Mcp:Kafka:Enabled</c>).</summary>
     public McpKafkaServer(
@@ -52,49 +58,19 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
     /// <summary>The sessions open now (0 when disabled).</summary>
     public int SessionCount => _host?.SessionCount ?? 0;
 
-    /// <inheritdoc />
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts following the control topic in the background and returns at once: a cabinet often boots
+    /// before its uplink, and the gateway must collect readings meanwhile. Until the brokers answer,
+    /// it retries with a growing delay (up to a minute) and logs that it waits.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
+        if (_options.Enabled)
         {
-            return;
+            _run = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         }
 
-        var host = new KafkaMcpServerHost(
-            new KafkaMcpServerSettings
-            {
-                BootstrapServers = _services.GetRequiredService<KafkaEndpoint>().BootstrapServers,
-                ControlTopic = _options.ControlTopic,
-                ReplyTopic = _options.ReplyTopic,
-                GatewayId = _gatewayId,
-                FetchWait = _options.FetchWait,
-                SessionIdleTimeout = _options.SessionIdleTimeout,
-                MaxSessions = _options.MaxSessions,
-                ClientId = $"edge-gateway-{_gatewayId}-mcp",
-            },
-            new KafkaMcpServerCallbacks
-            {
-                Authenticate = _tokens.Authenticate,
-                RunSession = RunSessionAsync,
-                Refused = _audit.Refused,
-            },
-            _loggerFactory,
-            _timeProvider);
-        try
-        {
-            await host.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
-        }
-
-        _host = host;
-        if (_tokens.Count == 0)
-        {
-            LogNoTokens(_logger);
-        }
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -103,9 +79,86 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (Interlocked.Exchange(ref _host, null) is { } host)
         {
             await host.DisposeAsync();
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var host = new KafkaMcpServerHost(
+                new KafkaMcpServerSettings
+                {
+                    BootstrapServers = _services.GetRequiredService<KafkaEndpoint>().BootstrapServers,
+                    ControlTopic = _options.ControlTopic,
+                    ReplyTopic = _options.ReplyTopic,
+                    GatewayId = _gatewayId,
+                    FetchWait = _options.FetchWait,
+                    SessionIdleTimeout = _options.SessionIdleTimeout,
+                    MaxSessions = _options.MaxSessions,
+                    StartTimeout = StartAttemptTimeout,
+                    ClientId = $"edge-gateway-{_gatewayId}-mcp",
+                },
+                new KafkaMcpServerCallbacks
+                {
+                    Authenticate = _tokens.Authenticate,
+                    RunSession = RunSessionAsync,
+                    Refused = _audit.Refused,
+                },
+                _loggerFactory,
+                _timeProvider);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+                _host = host;
+                if (_tokens.Count == 0)
+                {
+                    LogNoTokens(_logger);
+                }
+
+                return;
+            }
+            catch (Exception error) when (error is TimeoutException or Confluent.Kafka.KafkaException)
+            {
+                await host.DisposeAsync();
+                LogWaiting(_logger, _options.ControlTopic, error.Message, delay);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await host.DisposeAsync();
+                return;
+            }
+            catch (Exception error)
+            {
+                // Not a matter of waiting (e.g. a librdkafka setting it refuses): say so once, keep the gateway running.
+                await host.DisposeAsync();
+                LogFailed(_logger, error);
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(delay, _timeProvider, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMinutes(1).Ticks));
         }
     }
 
@@ -115,6 +168,12 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
         await using var server = McpServer.Create(transport, options, _loggerFactory, _services);
         await server.RunAsync(cancellationToken);
     }
+
+    [LoggerMessage(EventId = 917, Level = LogLevel.Warning, Message = "MCP over Kafka waits for the brokers ({ControlTopic}: {Problem}); next try in {Delay}")]
+    private static partial void LogWaiting(ILogger logger, string controlTopic, string problem, TimeSpan delay);
+
+    [LoggerMessage(EventId = 918, Level = LogLevel.Error, Message = "MCP over Kafka could not start; the gateway runs without it")]
+    private static partial void LogFailed(ILogger logger, Exception error);
 
     [LoggerMessage(EventId = 915, Level = LogLevel.Warning, Message = "MCP over Kafka is enabled but Mcp:Tokens is empty: every request will be refused")]
     private static partial void LogNoTokens(ILogger logger);

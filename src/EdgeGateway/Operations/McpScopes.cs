@@ -45,6 +45,16 @@ public static class McpScopes
             ClaimTypes.Name,
             ClaimTypes.Role));
 
+    /// <summary>The scopes the tools of every <see cref="McpServerToolTypeAttribute"/> class in <paramref name="assembly"/> declare, by tool name.</summary>
+    public static IReadOnlyDictionary<string, string> ForTools(Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        return assembly.GetTypes()
+            .Where(t => t.GetCustomAttribute<McpServerToolTypeAttribute>() is not null)
+            .SelectMany(t => ForTools(t))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    }
+
     /// <summary>The scope a tool declares with <see cref="McpScopeAttribute"/>, by tool name.</summary>
     public static IReadOnlyDictionary<string, string> ForTools(Type toolType)
     {

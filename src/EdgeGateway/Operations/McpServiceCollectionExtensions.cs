@@ -20,6 +20,8 @@ public static class McpServiceCollectionExtensions
         services.TryAddSingleton<McpAudit>();
         services.TryAddSingleton<McpTokenAuthenticator>();
         services.AddConfigurationLifecycle();
+        services.TryAddSingleton<DeviceCommandPublisher>();
+        services.TryAddSingleton<McpResourceNotifier>();
         return services
             .AddMcpServer(server =>
             {
@@ -31,7 +33,10 @@ public static class McpServiceCollectionExtensions
             .WithTools<GatewayTools>()
             .WithTools<ConfigurationTools>()
             .WithTools<SourceTools>()
+            .WithTools<GatewayMaintenanceTools>()
             .WithResources<GatewayResources>()
+            .WithSubscribeToResourcesHandler((request, cancellationToken) => Notifier(request.Services).SubscribeAsync(request, cancellationToken))
+            .WithUnsubscribeFromResourcesHandler((request, cancellationToken) => Notifier(request.Services).UnsubscribeAsync(request, cancellationToken))
             .WithGatewayAuthorization();
     }
 
@@ -51,12 +56,15 @@ public static class McpServiceCollectionExtensions
 
         services.TryAddSingleton<MqttSubscriptionsLive>();
         services.TryAddSingleton<SerialPortsLive>();
+        services.TryAddSingleton<GpioLinesLive>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, MqttSubscriptionsLive>(p => p.GetRequiredService<MqttSubscriptionsLive>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, SerialPortsLive>(p => p.GetRequiredService<SerialPortsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, GpioLinesLive>(p => p.GetRequiredService<GpioLinesLive>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, ContextPolicyLive>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILiveReconfigurable, ForwardingRateLive>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, MqttSubscriptionsLive>(p => p.GetRequiredService<MqttSubscriptionsLive>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, SerialPortsLive>(p => p.GetRequiredService<SerialPortsLive>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfiguredSourceKind, GpioLinesLive>(p => p.GetRequiredService<GpioLinesLive>()));
         services.TryAddSingleton(provider => new ConfigurationLifecycle(
             provider.GetRequiredService<GatewayConfiguration>(),
             provider.GetServices<ILiveReconfigurable>(),
@@ -67,6 +75,8 @@ public static class McpServiceCollectionExtensions
             provider.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ConfigurationLifecycle>>()));
         return services;
     }
+    private static McpResourceNotifier Notifier(IServiceProvider? services) =>
+        services?.GetService<McpResourceNotifier>() ?? throw new InvalidOperationException("McpResourceNotifier is not registered.");
 
     /// <summary>Adds the Streamable HTTP endpoint (listens only when <c>Mcp:Http:Enabled</c>).</summary>
     public static IServiceCollection AddMcpHttpEndpoint(this IServiceCollection services)

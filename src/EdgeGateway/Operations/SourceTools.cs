@@ -24,9 +24,9 @@ public sealed class SourceTools(IServiceProvider services)
 
     /// <summary>Lists the configured sources.</summary>
     [McpServerTool(Name = "list_sources", Title = "List sources", ReadOnly = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
-    [Description("The configured input sources (MQTT subscriptions, serial ports): id (kind:name, used by the other source tools), whether enabled, what each is doing now, and its definition (secrets redacted).")]
+    [Description("The configured input sources (MQTT subscriptions, serial ports, GPIO lines): id (kind:name, used by the other source tools), whether enabled, what each is doing now, and its definition (secrets redacted).")]
     [McpScope(McpScopes.Read)]
-    public SourceListResult ListSources([Description("Only this kind: mqtt or serial.")] string? kind = null)
+    public SourceListResult ListSources([Description("Only this kind: mqtt, serial or gpio.")] string? kind = null)
     {
         if (kind is not null)
         {
@@ -58,12 +58,13 @@ public sealed class SourceTools(IServiceProvider services)
     [McpServerTool(Name = "add_source", Title = "Add a source", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
     [Description("Adds an input source while the gateway runs (no restart): an MQTT subscription (kind mqtt, definition as an item of Mqtt:Subscriptions, e.g. "
         + "{\"Topic\": \"city/{district}/noise/{deviceId}\", \"QoS\": 1, \"Decoder\": {\"Kind\": \"json\", \"Json\": {\"Metrics\": [{\"Field\": \"db\", \"Metric\": \"noise_db\"}]}}}) "
-        + "or a serial port (kind serial, an item of Serial:Ports, e.g. {\"Name\": \"pm-1\", \"Path\": \"/dev/ttyUSB0\", \"Protocol\": \"pms5003\", \"DeviceId\": \"pm-0001\"}). "
+        + "a serial port (kind serial, an item of Serial:Ports, e.g. {\"Name\": \"pm-1\", \"Path\": \"/dev/ttyUSB0\", \"Protocol\": \"pms5003\", \"DeviceId\": \"pm-0001\"}) "
+        + "or a GPIO line (kind gpio, an item of Gpio:Lines, e.g. {\"Offset\": 22, \"Name\": \"door\", \"DeviceId\": \"cabinet-01\", \"Kind\": \"contact\", \"Metric\": \"door_open\"}; the chip is reopened). "
         + "Validated first (errors name the offending key), stored as a new configuration version.")]
     [McpScope(McpScopes.Admin)]
     public async Task<SourceChangeResult> AddSourceAsync(
         RequestContext<CallToolRequestParams> request,
-        [Description("mqtt or serial.")] string kind,
+        [Description("mqtt, serial or gpio.")] string kind,
         [Description("The source's definition: the same keys as one item of its configuration list (JSON object).")] JsonElement definition,
         [Description("The configuration version in force, as a check (optional): a stale one is refused.")] long? baseVersion = null,
         [Description("Why (stored with the version and written to the audit log).")] string? reason = null,
@@ -264,11 +265,11 @@ public sealed record SourceInfo
     public required string Id { get; init; }
 
     /// <summary>Kind.</summary>
-    [Description("mqtt or serial.")]
+    [Description("mqtt, serial or gpio.")]
     public required string Kind { get; init; }
 
     /// <summary>Name.</summary>
-    [Description("The MQTT topic template, or the serial port's name.")]
+    [Description("The MQTT topic template, the serial port's name, or the GPIO line's name.")]
     public required string Name { get; init; }
 
     /// <summary>Enabled.</summary>

@@ -38,6 +38,7 @@ public static class PipelineServiceCollectionExtensions
     {
         services.AddReadingBuffer();
         services.TryAddSingleton<DeviceSequencer>();
+        services.TryAddSingleton<DeviceOrigins>();
         services.TryAddSingleton<ReadingIngestor>();
         services.TryAddSingleton(provider => new BatchAssembler(
             provider.GetRequiredService<DeviceRegistry>(),

@@ -18,14 +18,22 @@ public sealed partial class ReadingIngestor
     private readonly DeviceSequencer _sequencer;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly DeviceOrigins? _origins;
     private readonly HashSet<string> _loggedCauses = [];
     private readonly Dictionary<string, long> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _readings;
     private long _deadLetters;
 
     /// <summary>Creates the ingest path.</summary>
-    public ReadingIngestor(ContextEnricher enricher, ReadingBuffer buffer, DeviceSequencer sequencer, TimeProvider timeProvider, ILogger<ReadingIngestor> logger)
+    /// <param name="enricher">Adds device context.</param>
+    /// <param name="buffer">The durable buffer.</param>
+    /// <param name="sequencer">Numbers readings of devices that do not.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The log.</param>
+    /// <param name="origins">Where each device last sent from (for commands back to it), when tracked.</param>
+    public ReadingIngestor(ContextEnricher enricher, ReadingBuffer buffer, DeviceSequencer sequencer, TimeProvider timeProvider, ILogger<ReadingIngestor> logger, DeviceOrigins? origins = null)
     {
+        _origins = origins;
         _enricher = enricher;
         _buffer = buffer;
         _sequencer = sequencer;
@@ -87,6 +95,7 @@ public sealed partial class ReadingIngestor
                 var enriched = await _enricher.EnrichAsync(reading, message.ReceivedAt, sequence, cancellationToken);
                 if (enriched.Reading is { } ready)
                 {
+                    _origins?.Seen(ready.DeviceId, message);
                     entries.Add(new BufferEntry(ready.DeviceId, ReadingSerializer.Serialize(ready), ready.ReceivedAt));
                     sources.Add(message);
                 }

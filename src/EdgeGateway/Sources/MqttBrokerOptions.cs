@@ -61,6 +61,14 @@ public sealed class MqttBrokerOptions : IValidatableObject
     [DurationRange("1s", "1h")]
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Where a command for a device is published (the MCP tool <c>set_sampling_interval</c>):
+    /// <c>{topic}</c> is the topic the device last published a reading on, <c>{deviceId}</c> its id. The
+    /// default, <c>{topic}/cmd</c>, is the scheme of firmware-sim (<c>city/{district}/{model}/{deviceId}/cmd</c>).
+    /// </summary>
+    [Required]
+    public string CommandTopic { get; set; } = "{topic}/cmd";
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -72,6 +80,12 @@ public sealed class MqttBrokerOptions : IValidatableObject
         if (!string.IsNullOrEmpty(CaFile) && !UseTls)
         {
             yield return new ValidationResult("a CA file only applies with UseTls: true", [nameof(CaFile)]);
+        }
+
+        if (CommandTopic.Contains('+', StringComparison.Ordinal) || CommandTopic.Contains('#', StringComparison.Ordinal)
+            || !CommandTopic.Replace("{topic}", "t", StringComparison.Ordinal).Replace("{deviceId}", "d", StringComparison.Ordinal).All(c => c is not ('{' or '}')))
+        {
+            yield return new ValidationResult($"'{CommandTopic}' must be a topic name whose only placeholders are {{topic}} and {{deviceId}}", [nameof(CommandTopic)]);
         }
     }
 }

@@ -104,6 +104,57 @@ public sealed record SourcesStatus
 {
     /// <summary>The MQTT source.</summary>
     public required MqttStatus Mqtt { get; init; }
+
+    /// <summary>The GPIO source; absent when no lines are configured (<c>Gpio:Lines</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GpioStatus? Gpio { get; init; }
+}
+
+/// <summary>The GPIO source: its chip and each line's counters.</summary>
+public sealed record GpioStatus
+{
+    /// <summary>The chip (<c>Gpio:Chip</c>).</summary>
+    public required string Chip { get; init; }
+
+    /// <summary>Whether the chip is open now.</summary>
+    public required bool ChipOpen { get; init; }
+
+    /// <summary>The lines, in configuration order.</summary>
+    public required IReadOnlyList<GpioLineStatus> Lines { get; init; }
+}
+
+/// <summary>One GPIO line.</summary>
+public sealed record GpioLineStatus
+{
+    /// <summary>The line's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Its offset on the chip.</summary>
+    public required int Offset { get; init; }
+
+    /// <summary><c>counter</c> or <c>contact</c>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Whether it is requested and watched now.</summary>
+    public required bool Open { get; init; }
+
+    /// <summary>Pulses counted (counters).</summary>
+    public required long Pulses { get; init; }
+
+    /// <summary>Edges dropped as bounce.</summary>
+    public required long Bounces { get; init; }
+
+    /// <summary>Settled changes (contacts).</summary>
+    public required long Changes { get; init; }
+
+    /// <summary>A contact's last reported level (true: active).</summary>
+    public bool? Level { get; init; }
+
+    /// <summary>Observations handed to the ingest path.</summary>
+    public required long Readings { get; init; }
+
+    /// <summary>Why it could not be requested or watched, if so.</summary>
+    public string? LastError { get; init; }
 }
 
 /// <summary>The MQTT source: its connection and what it received and acknowledged.</summary>

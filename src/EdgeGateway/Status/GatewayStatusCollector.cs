@@ -4,6 +4,7 @@ using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
 using EdgeGateway.Pipeline;
 using EdgeGateway.Sources;
+using EdgeGateway.Sources.Gpio;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Status;
@@ -25,8 +26,9 @@ public sealed class GatewayStatusCollector
         ReadingIngestor ingestor,
         ReadingBuffer buffer,
         KafkaForwarder kafka,
+        GpioSource gpio,
         TimeProvider timeProvider)
-        : this(StatusSources.From(gateway, mqtt, ingestor, buffer, kafka), timeProvider)
+        : this(StatusSources.From(gateway, mqtt, ingestor, buffer, kafka) with { Gpio = GpioStatusOf(gpio) }, timeProvider)
     {
     }
 
@@ -66,7 +68,7 @@ public sealed class GatewayStatusCollector
             UptimeSeconds = Seconds(now - StartedAt),
             GeneratedAt = now,
             IntervalSeconds = _sources.Interval.TotalSeconds,
-            Sources = new SourcesStatus { Mqtt = Map(mqtt) },
+            Sources = new SourcesStatus { Mqtt = Map(mqtt), Gpio = _sources.Gpio?.Invoke() },
             Ingest = new IngestStatus
             {
                 ReadingsIngested = ingest.ReadingsIngested,
@@ -158,6 +160,29 @@ public sealed class GatewayStatusCollector
         return sorted;
     }
 
+    private static Func<GpioStatus?> GpioStatusOf(GpioSource gpio)
+    {
+        ArgumentNullException.ThrowIfNull(gpio);
+        return () => gpio.Lines.Count == 0 ? null : new GpioStatus
+        {
+            Chip = gpio.Chip,
+            ChipOpen = gpio.ChipOpen,
+            Lines = [.. gpio.Lines.Select(l => new GpioLineStatus
+            {
+                Name = l.Name,
+                Offset = l.Offset,
+                Kind = l.Kind == GpioLineKind.Contact ? "contact" : "counter",
+                Open = l.IsOpen,
+                Pulses = l.Pulses,
+                Bounces = l.Bounces,
+                Changes = l.Changes,
+                Level = l.Level,
+                Readings = l.Readings,
+                LastError = l.LastError,
+            })],
+        };
+    }
+
     // Milliseconds are plenty for an operator and keep the file free of 15-digit fractions.
     private static double Seconds(TimeSpan duration) => Math.Round(Math.Max(0, duration.TotalSeconds), 3);
 }
@@ -179,6 +204,9 @@ internal sealed record StatusSources(
     Func<BufferStatistics> Buffer,
     Func<KafkaForwarderStatistics> Kafka)
 {
+    /// <summary>The GPIO source's lines, or null (none configured).</summary>
+    public Func<GpioStatus?>? Gpio { get; init; }
+
     public static StatusSources From(IOptions<GatewayOptions> gateway, MqttSource mqtt, ReadingIngestor ingestor, ReadingBuffer buffer, KafkaForwarder kafka)
     {
         ArgumentNullException.ThrowIfNull(gateway);

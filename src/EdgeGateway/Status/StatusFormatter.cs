@@ -55,6 +55,19 @@ public static class StatusFormatter
         Line(text, "acknowledged", Count(mqtt.Acknowledged, "message"));
         Line(text, "connections", $"{Number(mqtt.Connects)} made, {Number(mqtt.ConnectionsLost)} lost");
         Line(text, "last error", Event(mqtt.LastError, mqtt.LastErrorAt, now));
+        if (status.Sources.Gpio is { } gpio)
+        {
+            text.AppendLine();
+            Header(text, "gpio", $"{(gpio.ChipOpen ? "open" : "NOT OPEN")}: {gpio.Chip}, {Count(gpio.Lines.Count, "line")}");
+            foreach (var line in gpio.Lines)
+            {
+                var what = line.Kind == "contact"
+                    ? $"contact, {(line.Level is { } level ? (level ? "active" : "inactive") : "level unknown")}, {Count(line.Changes, "change")}"
+                    : $"counter, {Count(line.Pulses, "pulse")}, {Number(line.Bounces)} bounce edges dropped";
+                var watched = line.Open ? string.Empty : line.LastError is { } error ? $" (NOT WATCHED: {error})" : " (not watched)";
+                Line(text, $"{line.Name} ({Number(line.Offset)})", $"{what}, {Count(line.Readings, "reading")}{watched}");
+            }
+        }
 
         var ingest = status.Ingest;
         text.AppendLine();

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using EdgeGateway.Cli;
 using EdgeGateway.Testing.Files;
@@ -29,12 +30,16 @@ public sealed class DoctorCommandTests : IDisposable
         await using var kafka = KafkaFixture.Start();
         var topic = kafka.CreateUniqueTopic("edge.readings");
         using var pty = PtyPair.Open();
-        var config = WriteConfiguration(_directory.Path, broker.Port, kafka.BootstrapServers, topic, pty.DevicePath);
+        var gpioSocketPath = Path.Combine(_directory.Path, "gpio.sock");
+        using var gpioSocket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        gpioSocket.Bind(new UnixDomainSocketEndPoint(gpioSocketPath));
+        gpioSocket.Listen();
+        var config = WriteConfiguration(_directory.Path, broker.Port, kafka.BootstrapServers, topic, pty.DevicePath, "sim:" + gpioSocketPath);
 
         var result = await DotNetPrograms.RunGatewayAsync(["doctor", "--config", config, "--timeout", "20"], cancellationToken: Token);
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.StandardOutput + result.StandardError);
-        foreach (var check in new[] { "config", "librdkafka", "sqlite", "buffer", "registry", "disk", "serial", "mqtt", "kafka" })
+        foreach (var check in new[] { "config", "librdkafka", "sqlite", "buffer", "registry", "disk", "serial", "gpio", "mqtt", "kafka" })
         {
             Assert.Matches($@"(?m)^ok\s+{check}\s", result.StandardOutput);
         }
@@ -48,13 +53,14 @@ public sealed class DoctorCommandTests : IDisposable
     {
         var closedPort = FreePort.Tcp();
         var config = WriteConfiguration(
-            Path.Combine(_directory.Path, "no-such-dir"), closedPort, $"127.0.0.1:{FreePort.Tcp()}", "edge.readings", "/dev/ttyNOSUCHPORT0");
+            Path.Combine(_directory.Path, "no-such-dir"), closedPort, $"127.0.0.1:{FreePort.Tcp()}", "edge.readings", "/dev/ttyNOSUCHPORT0", "/dev/gpiochipNOSUCH9");
 
         var result = await DotNetPrograms.RunGatewayAsync(["doctor", "--config", config, "--timeout", "1"], cancellationToken: Token);
 
         Assert.Equal(ExitCodes.Failure, result.ExitCode);
         Assert.Matches(@"(?m)^FAIL\s+buffer\s.*no-such-dir.*does not exist", result.StandardOutput);
         Assert.Matches(@"(?m)^FAIL\s+serial\s+/dev/ttyNOSUCHPORT0 does not exist", result.StandardOutput);
+        Assert.Matches(@"(?m)^FAIL\s+gpio\s+/dev/gpiochipNOSUCH9 does not exist", result.StandardOutput);
         Assert.Matches($@"(?m)^FAIL\s+mqtt\s+broker 127\.0\.0\.1:{closedPort}", result.StandardOutput);
         Assert.Matches(@"(?m)^FAIL\s+kafka\s", result.StandardOutput);
         Assert.Matches(@"(?m)^\s+fix: ", result.StandardOutput);
@@ -88,7 +94,7 @@ public sealed class DoctorCommandTests : IDisposable
         Assert.Contains("Mqtt:Port", result.StandardError, StringComparison.Ordinal);
     }
 
-    private string WriteConfiguration(string stateDirectory, int mqttPort, string bootstrapServers, string topic, string serialPort) =>
+    private string WriteConfiguration(string stateDirectory, int mqttPort, string bootstrapServers, string topic, string serialPort, string gpioChip) =>
         _directory.WriteFile($"doctor-{Guid.NewGuid():N}.json", new JsonObject
         {
             ["Mqtt"] = new JsonObject
@@ -100,7 +106,12 @@ public sealed class DoctorCommandTests : IDisposable
                     ["Decoder"] = JsonNode.Parse("""{ "Kind": "number", "Number": { "Metric": "pm2_5" } }"""),
                 }),
             },
-            ["Serial"] = new JsonObject { ["Ports"] = new JsonArray(new JsonObject { ["Path"] = serialPort, ["DeviceId"] = "uart-1" }) },
+            ["Serial"] = new JsonObject { ["Ports"] = new JsonArray(new JsonObject { ["Path"] = serialPort, ["DeviceId"] = "uart-1", ["Protocol"] = "pms5003" }) },
+            ["Gpio"] = new JsonObject
+            {
+                ["Chip"] = gpioChip,
+                ["Lines"] = new JsonArray(new JsonObject { ["Offset"] = 17, ["DeviceId"] = "rain-1", ["Metric"] = "rain_rate" }),
+            },
             ["Buffer"] = new JsonObject { ["Path"] = Path.Combine(stateDirectory, "buffer.db"), ["MinFreeDisk"] = "1MiB", ["MaxSize"] = "1MiB" },
             ["Context"] = new JsonObject { ["RegistryPath"] = Path.Combine(stateDirectory, "registry.db") },
             ["Kafka"] = new JsonObject { ["BootstrapServers"] = bootstrapServers, ["Topic"] = topic },

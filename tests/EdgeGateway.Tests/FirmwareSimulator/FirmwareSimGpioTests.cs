@@ -1,3 +1,4 @@
+using FirmwareSim.Cli;
 using FirmwareSim.Devices;
 using FirmwareSim.Gpio;
 using Xunit;
@@ -88,5 +89,27 @@ public sealed class FirmwareSimGpioTests
         var open = edges.Zip(edges.Skip(1)).Where(p => p.First.Kind == EdgeKind.Falling).Select(p => (p.Second.Time - p.First.Time).TotalMinutes).Average();
         Assert.InRange(closed, 0.9, 1.1);
         Assert.InRange(open, 3.6, 4.4);
+    }
+
+    [Fact]
+    public void Gpio_line_specs_are_parsed_and_bad_ones_are_named()
+    {
+        var settings = SimulatorCommandLine.ParseSettings(
+            ["--gpio-socket", "/tmp/fwsim-gpio.sock", "--gpio", "counter:17:rate=4:width=30ms:bounce=2/5ms,contact:22:closed=2s:open=3s:start=closed:name=door"],
+            out var problems);
+        Assert.Empty(problems);
+        var lines = settings!.Gpio;
+        Assert.Equal("/tmp/fwsim-gpio.sock", settings.GpioSocket);
+        Assert.Equal((GpioLineKind.Counter, 17, "counter-17", 4.0, TimeSpan.FromMilliseconds(30)), (lines[0].Kind, lines[0].Offset, lines[0].Name, lines[0].Rate, lines[0].Width));
+        Assert.Equal(new BounceSettings(2, TimeSpan.FromMilliseconds(5)), lines[0].Bounce);
+        Assert.Equal((GpioLineKind.Contact, "door", TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), true), (lines[1].Kind, lines[1].Name, lines[1].MeanClosed, lines[1].MeanOpen, lines[1].StartsClosed));
+
+        SimulatorCommandLine.ParseSettings(["--gpio-socket", "/tmp/fwsim-gpio.sock", "--gpio", "counter:17:closed=2s,switch:3,contact:17"], out problems);
+        Assert.Contains(problems, p => p.Contains("'closed=2s'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'switch:3'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("line 17 is given twice", StringComparison.Ordinal));
+
+        SimulatorCommandLine.ParseSettings(["--gpio", "counter:17"], out problems);
+        Assert.Contains(problems, p => p.Contains("--gpio-socket PATH and --gpio LIST go together", StringComparison.Ordinal));
     }
 }

@@ -69,4 +69,21 @@ public sealed class ForwardingPacerTests
     [Fact]
     public void A_negative_rate_is_refused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new ForwardingPacer(-1, new FakeTimeProvider()));
+
+    [Fact]
+    public void The_rate_can_be_set_and_lifted_while_running()
+    {
+        var time = new FakeTimeProvider();
+        var pacer = new ForwardingPacer(0, time);
+
+        pacer.SetRate(100);
+        pacer.Sent(50);
+        Assert.True(pacer.IsLimited);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), pacer.Delay);
+
+        pacer.SetRate(0);
+        Assert.False(pacer.IsLimited);
+        Assert.Equal(TimeSpan.Zero, pacer.Delay);
+        Assert.Throws<ArgumentOutOfRangeException>(() => pacer.SetRate(-1));
+    }
 }

@@ -77,7 +77,7 @@ public sealed class GpioEndToEndTests : LoggedTest
         Assert.Contains(simulator.StandardOutput, l => l.Contains("bounce", StringComparison.Ordinal) && !l.Contains(" 0 bounce", StringComparison.Ordinal));
 
         List<JsonElement> readings = [];
-        await Eventually.TrueAsync(
+        var arrived = Eventually.TrueAsync(
             async ct =>
             {
                 var records = await kafka.ReadAvailableAsync(topic, cancellationToken: ct);
@@ -88,6 +88,14 @@ public sealed class GpioEndToEndTests : LoggedTest
             "every pulse and door change in Kafka",
             TimeSpan.FromSeconds(60),
             CancellationToken);
+        try
+        {
+            await arrived;
+        }
+        catch (TimeoutException)
+        {
+            // The assertions below say what is missing.
+        }
 
         var counts = readings.Where(r => r.GetProperty("m").GetString() == "vehicles").Select(r => r.GetProperty("v").GetDouble()).ToList();
         Assert.Equal(pulses, counts.Sum());

@@ -214,6 +214,45 @@ public sealed class GpioSourceTests : LoggedTest
         Assert.Single(Logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("GPIO line far cannot be used", StringComparison.Ordinal));
     }
 
+
+    [Fact]
+    public async Task A_contact_change_still_settling_when_the_chip_goes_away_is_reported_with_the_last_level()
+    {
+        var chips = new List<SimulatedGpioChip>();
+        var source = new GpioSource(
+            Options.Create(new GpioOptions
+            {
+                Chip = "sim",
+                ReconnectDelay = TimeSpan.FromMinutes(1),
+                ReconnectMaxDelay = TimeSpan.FromMinutes(1),
+                Lines = [new GpioLineOptions { Offset = 9, Name = "lid", DeviceId = "cabinet-09", Kind = GpioLineKind.Contact, Metric = "lid_open", Debounce = TimeSpan.FromSeconds(10) }],
+            }),
+            new Opener(() =>
+            {
+                var chip = new SimulatedGpioChip();
+                chips.Add(chip);
+                return chip;
+            }),
+            Ingestor(TimeProvider.System),
+            TimeProvider.System,
+            LoggerFactory.CreateLogger<GpioSource>());
+        await source.StartAsync(CancellationToken);
+        var lid = source.Lines[0];
+        await Eventually.TrueAsync(() => lid.IsOpen && lid.Readings == 1, "the lid's level at the start", cancellationToken: CancellationToken);
+
+        // Opened, with bounce, then the chip goes before the 10 s settle time: the last level seen counts.
+        chips[0].InjectEdge(9, GpioEdge.Rising, Ms(0));
+        chips[0].InjectEdge(9, GpioEdge.Falling, Ms(1));
+        chips[0].InjectEdge(9, GpioEdge.Rising, Ms(2));
+        chips[0].Fail("the simulator closed its socket");
+        var readings = await ReadingsAsync(2);
+        await source.StopAsync(CancellationToken);
+
+        Assert.Equal([0.0, 1], readings.Select(r => r.Value));
+        Assert.Equal(1, lid.Changes);
+        chips[0].Dispose();
+    }
+
     /// <summary>A pulse (rising, then falling after <paramref name="width"/> ms), optionally with two bounce pairs after each edge.</summary>
     private static void Pulse(SimulatedGpioChip chip, int offset, double at, double width, bool bounceAfterBothEdges)
     {

@@ -179,7 +179,7 @@ public sealed class GpioTests
         Assert.Equal("request 5", await reader.ReadLineAsync(Token));
 
         // Line 9 is not requested: only its level is kept, for when it is.
-        await simulator.SendAsync(Encoding.ASCII.GetBytes("edge 9 rising 7\nedge 5 falling 1500000\n"), Token);
+        await simulator.SendAsync(Encoding.ASCII.GetBytes("edge 9 rising 7\nedge 5 falling 1500000000\n"), Token);
         Assert.Equal(new GpioEdgeEvent(GpioEdge.Falling, TimeSpan.FromSeconds(1.5)), line.WaitForEdge(TestTimeouts.Default, Token));
         Assert.False(line.Read());
         using (var other = chip.RequestInput(9, new GpioInputOptions()))

@@ -124,7 +124,7 @@ public sealed class KafkaFixtureTests
         await kafka.ProduceAsync(topic, "k", "only-one", cancellationToken: Token);
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() =>
-            kafka.ReadAllAsync(topic, expectedCount: 2, TimeSpan.FromMilliseconds(500), Token));
+            kafka.ReadAllAsync(topic, expectedCount: 2, TimeSpan.FromSeconds(5), Token));
 
         Assert.Contains("wanted 2 records, read 1", error.Message, StringComparison.Ordinal);
         Assert.Contains("value=only-one", error.Message, StringComparison.Ordinal);

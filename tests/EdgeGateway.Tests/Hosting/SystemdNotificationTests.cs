@@ -80,10 +80,13 @@ public sealed class SystemdNotificationTests : IDisposable
         using var host = builder.Build();
 
         await host.StartAsync(Token);
-        await host.StopAsync(Token);
 
+        // .NET 10 runs ExecuteAsync on the thread pool, so wait for it (before stopping: a stop could cancel
+        // a loop that had not begun, which would pass for the wrong reason).
         var notifier = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Single();
-        Assert.True(notifier.ExecuteTask!.IsCompletedSuccessfully, "the watchdog loop returns at once without a socket");
+        await notifier.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30), Token);
+        Assert.True(notifier.ExecuteTask.IsCompletedSuccessfully, "the watchdog loop returns by itself without a socket");
+        await host.StopAsync(Token);
     }
 
     [Fact]

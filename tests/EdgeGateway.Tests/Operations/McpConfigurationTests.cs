@@ -103,30 +103,42 @@ public sealed class McpConfigurationTests : LoggedTest
         Assert.Equal(1, shown.GetProperty("version").GetInt64());
         Assert.Equal("***", shown.GetProperty("configuration").GetProperty("Mqtt").GetProperty("Password").GetString());
 
+        // Two operators change version 1 at once: one change wins, the other is refused as stale.
+        var racing = await Task.WhenAll(
+            admin.CallToolAsync("apply_config", Args("""{ "baseVersion": 1, "patch": { "Kafka": { "MaxReadingsPerSecond": 100 } } }"""), cancellationToken: CancellationToken).AsTask(),
+            admin.CallToolAsync("apply_config", Args("""{ "baseVersion": 1, "patch": { "Kafka": { "MaxReadingsPerSecond": 200 } } }"""), cancellationToken: CancellationToken).AsTask());
+        Assert.Single(racing, r => r.IsError is not true);
+        Assert.Contains("stale", Text(Assert.Single(racing, r => r.IsError is true)), StringComparison.Ordinal);
+
         // Roll back to the file: the noise subscription is gone again (the aq reading published after it arrives, it does not).
-        var rolledBack = await CallAsync(admin, "rollback_config", """{ "version": 0, "baseVersion": 1, "reason": "wrong district" }""", CancellationToken);
-        Assert.Equal(2, rolledBack.GetProperty("version").GetInt64());
+        var rolledBack = await CallAsync(admin, "rollback_config", """{ "version": 0, "baseVersion": 2, "reason": "wrong district" }""", CancellationToken);
+        Assert.Equal(3, rolledBack.GetProperty("version").GetInt64());
+        Assert.Contains("Kafka:MaxReadingsPerSecond", rolledBack.GetProperty("changedKeys").EnumerateArray().Select(k => k.GetString()));
         await PublishAsync(sensors, "city/north/noise/noise-1", """{"seq":2,"db":56.5}""");
         await PublishAsync(sensors, "city/north/aq/aq-000", """{"seq":2,"pm25":11.5}""");
         await WaitForReadingAsync(kafka, topic, "aq-000", 2);
         Assert.DoesNotContain(("noise-1", 2L), await ReadingsAsync(kafka, topic, CancellationToken));
 
         var versions = await CallAsync(reader, "list_config_versions", """{ "includeOverlays": true }""", CancellationToken);
-        Assert.Equal(2, versions.GetProperty("currentVersion").GetInt64());
-        Assert.Equal([2L, 1L, 0L], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
-        Assert.Equal(["rollback_config", "apply_config", "file"], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("action").GetString()));
-        var first = versions.GetProperty("versions")[1];
+        Assert.Equal(3, versions.GetProperty("currentVersion").GetInt64());
+        Assert.Equal([3L, 2L, 1L, 0L], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+        Assert.Equal(["rollback_config", "apply_config", "apply_config", "file"], versions.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("action").GetString()));
+        var first = versions.GetProperty("versions")[2];
         Assert.Equal("ops-laptop", first.GetProperty("author").GetString());
         Assert.Equal("noise sensors on Main St", first.GetProperty("reason").GetString());
         Assert.Equal(NoiseTopic, first.GetProperty("overlay").GetProperty("Mqtt").GetProperty("Subscriptions")[1].GetProperty("Topic").GetString());
         Assert.False(first.GetProperty("overlay").GetProperty("Mqtt").TryGetProperty("Password", out _));
         Assert.DoesNotContain(MqttPassword, versions.GetRawText(), StringComparison.Ordinal);
+        var resource = await reader.ReadResourceAsync("gateway://config", cancellationToken: CancellationToken);
+        var configText = Assert.IsType<ModelContextProtocol.Protocol.TextResourceContents>(Assert.Single(resource.Contents)).Text;
+        Assert.Equal(3, JsonDocument.Parse(configText).RootElement.GetProperty("version").GetInt64());
+        Assert.DoesNotContain(MqttPassword, configText, StringComparison.Ordinal);
 
         // The command line shows the same effective configuration, redacted.
         var shownByCli = await DotNetPrograms.RunGatewayAsync(["config", "show", "--config", config], cancellationToken: CancellationToken);
         Assert.Equal(0, shownByCli.ExitCode);
         var cliDocument = JsonDocument.Parse(shownByCli.StandardOutput).RootElement;
-        Assert.Equal(2, cliDocument.GetProperty("version").GetInt64());
+        Assert.Equal(3, cliDocument.GetProperty("version").GetInt64());
         Assert.Equal("***", cliDocument.GetProperty("configuration").GetProperty("Mqtt").GetProperty("Password").GetString());
         Assert.DoesNotContain(MqttPassword, shownByCli.StandardOutput, StringComparison.Ordinal);
 
@@ -134,7 +146,7 @@ public sealed class McpConfigurationTests : LoggedTest
         await gateway.WaitForExitAsync(cancellationToken: CancellationToken);
         var output = gateway.AllOutput;
         Assert.Contains("ops-laptop apply_config configuration version 1: from version 0: ", output, StringComparison.Ordinal);
-        Assert.Contains("ops-laptop rollback_config configuration version 2: from version 1: ", output, StringComparison.Ordinal);
+        Assert.Contains("ops-laptop rollback_config configuration version 3: from version 2: ", output, StringComparison.Ordinal);
         Assert.Contains("dashboard was refused apply_config: needs scope 'admin'", output, StringComparison.Ordinal);
         Assert.DoesNotContain(MqttPassword, output, StringComparison.Ordinal);
         DotNetPrograms.AssertNoErrorLogLines(gateway);
@@ -171,7 +183,7 @@ public sealed class McpConfigurationTests : LoggedTest
                 var only = Assert.Single(listed.GetProperty("sources").EnumerateArray());
                 Assert.Equal($"mqtt:{AqTopic}", only.GetProperty("id").GetString());
                 Assert.Equal("subscribed", only.GetProperty("state").GetString());
-                Assert.Equal(["mqtt", "serial"], listed.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()));
+                Assert.Equal(["mqtt", "serial", "gpio"], listed.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()));
 
                 var added = await CallAsync(client, "add_source", new JsonObject { ["kind"] = "mqtt", ["definition"] = NoiseSubscription(), ["baseVersion"] = 0 }.ToJsonString(), CancellationToken);
                 Assert.Equal(1, added.GetProperty("change").GetProperty("version").GetInt64());
@@ -193,7 +205,7 @@ public sealed class McpConfigurationTests : LoggedTest
                 await WaitForReadingAsync(kafka, topic, "noise-1", 2);
 
                 Assert.Contains("exists already", await FailAsync(client, "add_source", new JsonObject { ["kind"] = "mqtt", ["definition"] = NoiseSubscription() }.ToJsonString(), CancellationToken), StringComparison.Ordinal);
-                Assert.StartsWith("kind: 'gpio' is not one of: mqtt, serial", await FailAsync(client, "add_source", """{ "kind": "gpio", "definition": {} }""", CancellationToken), StringComparison.Ordinal);
+                Assert.StartsWith("kind: 'modbus' is not one of: mqtt, serial, gpio", await FailAsync(client, "add_source", """{ "kind": "modbus", "definition": {} }""", CancellationToken), StringComparison.Ordinal);
                 Assert.StartsWith("id: there is no source 'mqtt:nope'", await FailAsync(client, "pause_source", """{ "id": "mqtt:nope" }""", CancellationToken), StringComparison.Ordinal);
 
                 // Paused: not subscribed, so its readings do not arrive (the aq reading published after it does); resumed: they do.
@@ -245,9 +257,12 @@ public sealed class McpConfigurationTests : LoggedTest
     }
 
     [Fact]
-    public async Task A_gateway_started_without_sources_reads_a_serial_port_and_an_MQTT_subscription_added_live()
+    public async Task A_gateway_started_without_sources_reads_a_serial_port_a_GPIO_line_and_an_MQTT_subscription_added_live()
     {
         using var pty = PtyPair.Open();
+        var socket = _directory.File("gpio.sock");
+        await using var simulator = DotNetPrograms.StartFirmwareSim(["--gpio-socket", socket, "--gpio", "contact:22:closed=300ms:open=300ms:name=door", "--seed", "5", "--progress", "0"]);
+        await simulator.WaitForOutputAsync(l => l.Contains("gpio socket", StringComparison.Ordinal), "the GPIO socket", cancellationToken: CancellationToken);
         await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions(), CancellationToken);
         await using var kafka = KafkaFixture.Start();
         var topic = kafka.CreateUniqueTopic("edge.readings");
@@ -256,6 +271,7 @@ public sealed class McpConfigurationTests : LoggedTest
             {
               "Gateway": { "Id": "gw-empty" },
               "Mqtt": { "Host": "127.0.0.1", "Port": {{broker.Port}} },
+              "Gpio": { "Chip": "sim:{{socket}}", "ReconnectDelay": "100ms" },
               "Context": { "RegistryPath": "{{_directory.File("registry.db")}}" },
               "Buffer": { "Path": "{{_directory.File("buffer.db")}}" },
               "Kafka": { "BootstrapServers": "{{kafka.BootstrapServers}}", "Topic": "{{topic}}", "Linger": "5ms" },
@@ -289,8 +305,21 @@ public sealed class McpConfigurationTests : LoggedTest
         await PublishAsync(sensors, "city/north/noise/noise-1", """{"seq":1,"db":55.5}""");
         await WaitForReadingAsync(kafka, topic, "noise-1", 1);
 
+        // A contact line: the chip is opened with it, and its level at the start is the first reading.
+        await CallAsync(
+            client,
+            "add_source",
+            """{ "kind": "gpio", "definition": { "Offset": 22, "Name": "door", "DeviceId": "cabinet-01", "Kind": "contact", "Debounce": "5ms", "Metric": "door_open" } }""",
+            CancellationToken);
+        await Eventually.TrueAsync(
+            async ct => (await ReadingsAsync(kafka, topic, ct)).Any(r => r.Device == "cabinet-01"),
+            "a door reading is in Kafka",
+            TimeSpan.FromSeconds(60),
+            CancellationToken);
+        Assert.Equal("open", (await CallAsync(client, "list_sources", """{ "kind": "gpio" }""", CancellationToken)).GetProperty("sources")[0].GetProperty("state").GetString());
+
         var paused = await CallAsync(client, "pause_source", """{ "id": "serial:pm-port" }""", CancellationToken);
-        Assert.Equal(3, paused.GetProperty("change").GetProperty("version").GetInt64());
+        Assert.Equal(4, paused.GetProperty("change").GetProperty("version").GetInt64());
         await gateway.WaitForOutputAsync(line => line.Contains("Serial port pm-port closed", StringComparison.Ordinal), "the serial port is closed", cancellationToken: CancellationToken);
 
         await StopAsync(gateway);

@@ -46,9 +46,9 @@ public sealed class McpHttpEndToEndTests : LoggedTest
         var tools = await client.ListToolsAsync(cancellationToken: CancellationToken);
         Assert.Equal(
             [
-                "add_source", "apply_config", "get_buffer_statistics", "get_config", "get_dead_letter", "get_device", "get_status", "list_config_versions", "list_dead_letters",
-                "list_devices", "list_sources", "pause_forwarding", "pause_source", "remove_device", "remove_source", "resume_forwarding", "resume_source", "rollback_config",
-                "upsert_device", "validate_config",
+                "add_source", "apply_config", "get_buffer_statistics", "get_config", "get_dead_letter", "get_device", "get_recent_readings", "get_status",
+                "list_config_versions", "list_dead_letters", "list_devices", "list_sources", "pause_forwarding", "pause_source", "purge_dead_letters", "remove_device",
+                "remove_source", "replay_dead_letters", "resume_forwarding", "resume_source", "rollback_config", "set_sampling_interval", "upsert_device", "validate_config",
             ],
             tools.Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.All(tools, t => Assert.False(string.IsNullOrWhiteSpace(t.Description), $"{t.Name} has no description"));

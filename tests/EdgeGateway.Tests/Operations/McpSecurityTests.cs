@@ -28,7 +28,7 @@ public sealed class McpSecurityTests : IDisposable
     public void Every_tool_declares_a_scope_and_changes_need_operate()
     {
         var scopes = McpAuthorization.ToolScopes;
-        Assert.Equal(20, scopes.Count);
+        Assert.Equal(24, scopes.Count);
         Assert.Equal(McpScopes.Admin, scopes["apply_config"]);
         Assert.Equal(McpScopes.Admin, scopes["rollback_config"]);
         Assert.Equal(McpScopes.Admin, scopes["add_source"]);
@@ -36,6 +36,10 @@ public sealed class McpSecurityTests : IDisposable
         Assert.Equal(McpScopes.Read, scopes["validate_config"]);
         Assert.Equal(McpScopes.Read, scopes["list_config_versions"]);
         Assert.Equal(McpScopes.Operate, scopes["upsert_device"]);
+        Assert.Equal(McpScopes.Operate, scopes["set_sampling_interval"]);
+        Assert.Equal(McpScopes.Operate, scopes["replay_dead_letters"]);
+        Assert.Equal(McpScopes.Admin, scopes["purge_dead_letters"]);
+        Assert.Equal(McpScopes.Read, scopes["get_recent_readings"]);
         Assert.Equal(McpScopes.Operate, scopes["remove_device"]);
         Assert.Equal(McpScopes.Operate, scopes["pause_forwarding"]);
         Assert.Equal(McpScopes.Read, scopes["get_status"]);

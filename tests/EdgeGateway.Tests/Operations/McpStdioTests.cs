@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeGateway.Context;
 using EdgeGateway.Domain;
+using EdgeGateway.Operations;
 using EdgeGateway.Testing.Files;
 using EdgeGateway.Testing.Logging;
 using EdgeGateway.Testing.Processes;
@@ -54,7 +55,7 @@ public sealed class McpStdioTests : LoggedTest
         await using (var client = await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" }, LoggerFactory, CancellationToken))
         {
             var tools = await client.ListToolsAsync(cancellationToken: CancellationToken);
-            Assert.Equal(20, tools.Count);
+            Assert.Equal(McpAuthorization.ToolScopes.Count, tools.Count);
 
             Assert.Equal(0, (await CallAsync(client, "list_devices", cancellationToken: CancellationToken)).GetProperty("total").GetInt32());
             var added = await CallAsync(client, "upsert_device", """{ "id": "noise-7", "type": "noise", "tags": { "street": "Main" } }""", CancellationToken);

@@ -9,6 +9,7 @@ using EdgeGateway.Testing.Waiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xunit;
+using SimSerial = FirmwareSim.Serial;
 
 namespace EdgeGateway.Tests.Serial;
 
@@ -131,6 +132,57 @@ public sealed class SerialSourceTests : LoggedTest
         await Eventually.TrueAsync(() => Logs.Entries.Count(e => e.Message.Contains("still unavailable", StringComparison.Ordinal)) >= 2, "retries", cancellationToken: CancellationToken);
         await source.StopAsync(CancellationToken);
         Assert.Single(Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("no such device", StringComparison.Ordinal));
+    }
+
+
+    [Fact]
+    public async Task The_Modbus_master_polls_the_simulators_weather_station_and_dead_letters_exceptions_and_timeouts()
+    {
+        // firmware-sim's Modbus RTU weather station (slave 7) on a pty; its registers hold still for an hour.
+        var simulated = new SimSerial.SerialPortSettings { Protocol = SimSerial.SerialProtocol.ModbusRtu, SlaveId = 7, Interval = TimeSpan.FromHours(1) };
+        using var station = SimSerial.SerialFleet.Open([simulated], 1, new FirmwareSim.Fleet.CitySettings(), FirmwareSim.Faults.FaultSettings.None, new FirmwareSim.Running.SimulatorStatistics(), TimeProvider.System);
+        using var stopStation = new CancellationTokenSource();
+        var playing = station.RunAsync(stopStation.Token);
+
+        var source = Source(new SerialPortOptions
+        {
+            Path = station.Ports[0].Path,
+            Name = "station",
+            Protocol = SerialProtocol.ModbusRtu,
+            Modbus = new Sources.Serial.Modbus.ModbusOptions
+            {
+                PollInterval = TimeSpan.FromHours(1),
+                ResponseTimeout = TimeSpan.FromMilliseconds(300),
+                Registers =
+                [
+                    new() { UnitId = 7, DeviceId = "weather-07", Function = 4, Address = 0, Type = Sources.Serial.Modbus.ModbusValueType.Int16, Scale = 0.1, Metric = "temperature", Unit = "Cel" },
+                    new() { UnitId = 7, DeviceId = "weather-07", Function = 3, Address = 0, Metric = "slave_address" },
+                    new() { UnitId = 7, DeviceId = "weather-07", Function = 4, Address = 7, Type = Sources.Serial.Modbus.ModbusValueType.Uint32, Metric = "beyond_the_map" },
+                    new() { UnitId = 9, DeviceId = "weather-09", Function = 3, Address = 0, Metric = "nobody_home" },
+                ],
+            },
+        });
+        await source.StartAsync(CancellationToken);
+        var port = source.Ports[0];
+        await Eventually.TrueAsync(() => port.Frames == 2 && port.BadFrameTotal == 2, "one poll: two reads, an exception, a timeout", cancellationToken: CancellationToken);
+        await source.StopAsync(CancellationToken);
+        await stopStation.CancelAsync();
+        await playing;
+
+        var readings = (await _buffer.ReadBatchAsync(100, 1 << 20, CancellationToken)).Select(r => ReadingSerializer.Deserialize(r.Payload.Span)).ToList();
+        Assert.Equal(7.0, Assert.Single(readings, r => r.Metric == "slave_address").Value);
+        var temperature = Assert.Single(readings, r => r.Metric == "temperature");
+        Assert.InRange(temperature.Value, -30, 45);
+        Assert.Equal("Cel", temperature.Unit);
+        Assert.Equal(1, port.BadFrames["modbus-exception"]);
+        Assert.Equal(1, port.BadFrames["response-timeout"]);
+
+        var deadLetters = await _buffer.ListDeadLettersAsync(0, 10, CancellationToken);
+        var exception = Assert.Single(deadLetters, d => d.Entry.Reason == "modbus-exception").Entry;
+        Assert.Contains("illegal data address", exception.Detail, StringComparison.Ordinal);
+        Assert.Equal(new byte[] { 7, 0x84, 0x02 }, exception.Raw.ToArray()[..3]);
+        var timeout = Assert.Single(deadLetters, d => d.Entry.Reason == "response-timeout").Entry;
+        Assert.Equal(Sources.Serial.Modbus.ModbusRtu.ReadRequest(9, 3, 0, 1), timeout.Raw.ToArray());
     }
 
     private SerialSource Source(params SerialPortOptions[] ports)

@@ -103,4 +103,40 @@ public sealed class StatusFormatterTests
         Assert.False(StatusFormatter.IsStale(status, _time.GetUtcNow()));
         Assert.Contains("stopped at 2026-01-01T00:00:00Z", StatusFormatter.Format(status, _time.GetUtcNow()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void GPIO_lines_are_listed_with_their_counters_and_appear_in_the_json_only_when_configured()
+    {
+        var plain = new FakeStatistics(_time).Collector().Collect();
+        Assert.DoesNotContain("\"gpio\"", System.Text.Json.JsonSerializer.Serialize(plain, StatusJsonContext.Default.GatewayStatus), StringComparison.Ordinal);
+        Assert.DoesNotContain("gpio", StatusFormatter.Format(plain, _time.GetUtcNow()), StringComparison.Ordinal);
+
+        var status = plain with
+        {
+            Sources = plain.Sources with
+            {
+                Gpio = new GpioStatus
+                {
+                    Chip = "/dev/gpiochip0",
+                    ChipOpen = true,
+                    Lines =
+                    [
+                        new GpioLineStatus { Name = "loop", Offset = 17, Kind = "counter", Open = true, Pulses = 1204, Bounces = 37, Changes = 0, Readings = 61 },
+                        new GpioLineStatus { Name = "door", Offset = 22, Kind = "contact", Open = true, Pulses = 0, Bounces = 0, Changes = 3, Level = false, Readings = 4 },
+                        new GpioLineStatus { Name = "lid", Offset = 40, Kind = "contact", Open = false, Pulses = 0, Bounces = 0, Changes = 0, Readings = 0, LastError = "no line 40" },
+                    ],
+                },
+            },
+        };
+
+        var lines = StatusFormatter.Format(status, _time.GetUtcNow()).Split('\n');
+        Assert.Contains("gpio             open: /dev/gpiochip0, 3 lines", lines);
+        Assert.Contains("  loop (17)      counter, 1204 pulses, 37 bounce edges dropped, 61 readings", lines);
+        Assert.Contains("  door (22)      contact, inactive, 3 changes, 4 readings", lines);
+        Assert.Contains("  lid (40)       contact, level unknown, 0 changes, 0 readings (NOT WATCHED: no line 40)", lines);
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(status, StatusJsonContext.Default.GatewayStatus));
+        var gpio = json.RootElement.GetProperty("sources").GetProperty("gpio");
+        Assert.Equal("/dev/gpiochip0", gpio.GetProperty("chip").GetString());
+        Assert.Equal(1204, gpio.GetProperty("lines")[0].GetProperty("pulses").GetInt64());
+    }
 }

@@ -69,6 +69,9 @@ public sealed class GpioLineOptions : IValidatableObject
     [MaxLength(64)]
     public string? Name { get; set; }
 
+    /// <summary>False: kept in the configuration but not watched (<c>pause_source</c>).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>The device the readings belong to.</summary>
     [Required]
     public string DeviceId { get; set; } = string.Empty;

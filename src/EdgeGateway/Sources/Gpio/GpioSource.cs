@@ -23,26 +23,30 @@ public sealed partial class GpioSource : BackgroundService
     private const int ChannelCapacity = 1024;
     private const int GroupSize = 256;
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
-    private readonly GpioOptions _options;
     private readonly IGpioChipOpener _chips;
     private readonly ReadingIngestor _ingestor;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly GpioLineStatistics[] _statistics;
-    private readonly GpioLineDecoder[] _decoders;
+    private readonly Lock _reconfigureLock = new();
+
+    // Replaced only between runs of the chip (ApplyLinesAsync restarts the run).
+    private GpioOptions _options = new();
+    private GpioLineStatistics[] _statistics = [];
+    private GpioLineDecoder[] _decoders = [];
+    private GpioOptions? _pending;
+    private CancellationTokenSource? _run;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _chipOpen;
 
     /// <summary>Creates the source from the <c>Gpio</c> options.</summary>
     public GpioSource(IOptions<GpioOptions> options, IGpioChipOpener chips, ReadingIngestor ingestor, TimeProvider timeProvider, ILogger<GpioSource> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
         _chips = chips;
         _ingestor = ingestor;
         _timeProvider = timeProvider;
         _logger = logger;
-        _statistics = [.. _options.Lines.Select(l => new GpioLineStatistics { Name = l.EffectiveName, Offset = l.Offset, Kind = l.Kind })];
-        _decoders = [.. _options.Lines.Select(l => new GpioLineDecoder(l))];
+        Use(EnabledOnly(options.Value));
     }
 
     /// <summary>The configured chip.</summary>
@@ -51,11 +55,90 @@ public sealed partial class GpioSource : BackgroundService
     /// <summary>Whether the chip is open now.</summary>
     public bool ChipOpen => _chipOpen;
 
-    /// <summary>The counters of each configured line, in configuration order.</summary>
+    /// <summary>The counters of each enabled line, in configuration order.</summary>
     public IReadOnlyList<GpioLineStatistics> Lines => _statistics;
+
+    /// <summary>
+    /// Changes the chip and lines while running (<c>apply_config</c>, the source tools): the chip is closed
+    /// and reopened with the new lines, as after a lost chip; a counter's unreported partial window is
+    /// dropped, as when the gateway stops. Counters of lines that stay keep counting.
+    /// </summary>
+    public Task ApplyLinesAsync(GpioOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        lock (_reconfigureLock)
+        {
+            _pending = EnabledOnly(options);
+            _run?.Cancel();
+            var changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed.TrySetResult();
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            Task changed;
+            lock (_reconfigureLock)
+            {
+                if (_pending is { } next)
+                {
+                    Use(next);
+                    _pending = null;
+                }
+
+                _run = run;
+                changed = _changed.Task;
+            }
+
+            try
+            {
+                await RunAsync(run.Token);
+                if (!run.IsCancellationRequested)
+                {
+                    // No lines: nothing to do until some are configured.
+                    await changed.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (run.IsCancellationRequested)
+            {
+                // Stopping, or reconfigured.
+            }
+            finally
+            {
+                lock (_reconfigureLock)
+                {
+                    _run = null;
+                }
+            }
+        }
+    }
+
+    private static GpioOptions EnabledOnly(GpioOptions options) => new()
+    {
+        Chip = options.Chip,
+        ReconnectDelay = options.ReconnectDelay,
+        ReconnectMaxDelay = options.ReconnectMaxDelay,
+        Lines = [.. options.Lines.Where(l => l.Enabled)],
+    };
+
+    private void Use(GpioOptions options)
+    {
+        var before = _statistics;
+        _statistics = [.. options.Lines.Select(l =>
+            before.FirstOrDefault(s => s.Name == l.EffectiveName && s.Offset == l.Offset && s.Kind == l.Kind)
+            ?? new GpioLineStatistics { Name = l.EffectiveName, Offset = l.Offset, Kind = l.Kind })];
+        _decoders = [.. options.Lines.Select(l => new GpioLineDecoder(l))];
+        _options = options;
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         if (_options.Lines.Count == 0)
         {
@@ -332,47 +415,82 @@ public sealed partial class GpioSource : BackgroundService
     {
         var line = _options.Lines[index];
         var statistics = _statistics[index];
+        ContactDebouncer? debouncer = null;
+
+        // When the pending change began, on the gateway's clock (edge timestamps are the kernel's).
+        DateTimeOffset? changeStarted = null;
         try
         {
-            var debouncer = new ContactDebouncer(line.Debounce, input.Read());
-            Report(debouncer.Reported, _timeProvider.GetUtcNow(), initial: true);
-
-            // When the pending change began, on the gateway's clock (edge timestamps are the kernel's).
-            DateTimeOffset? changeStarted = null;
+            debouncer = new ContactDebouncer(line.Debounce, input.Read());
+            Report(debouncer.Reported, _timeProvider.GetUtcNow(), initial: true, mayWait: true);
             while (!token.IsCancellationRequested)
             {
                 var pending = debouncer.SettlesAt is not null;
                 var edge = input.WaitForEdge(pending ? line.Debounce : WaitSlice, token);
                 if (edge is { } received)
                 {
-                    var now = _timeProvider.GetUtcNow();
-                    if (debouncer.OnEdge(received) is { } level)
-                    {
-                        Report(level, changeStarted ?? now, initial: false);
-                        changeStarted = null;
-                    }
-
-                    changeStarted = debouncer.SettlesAt is null ? null : changeStarted ?? now;
+                    Feed(received, mayWait: true);
                 }
                 else if (pending && debouncer.SettlesAt is { } settlesAt && debouncer.Settle(settlesAt) is { } level)
                 {
                     // No edge for the settle time since the last one was received: the level held.
-                    Report(level, changeStarted ?? _timeProvider.GetUtcNow(), initial: false);
+                    Report(level, changeStarted ?? _timeProvider.GetUtcNow(), initial: false, mayWait: true);
                     changeStarted = null;
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // The chip is closed or the gateway stops.
+            Finish();
         }
         catch (GpioException error)
         {
+            Finish();
             statistics.LastError = error.Message;
             onLost(error.Message);
         }
 
-        void Report(bool level, DateTimeOffset at, bool initial)
+        void Feed(GpioEdgeEvent edge, bool mayWait)
+        {
+            var now = _timeProvider.GetUtcNow();
+            if (debouncer!.OnEdge(edge) is { } level)
+            {
+                Report(level, changeStarted ?? now, initial: false, mayWait);
+                changeStarted = null;
+            }
+
+            changeStarted = debouncer.SettlesAt is null ? null : changeStarted ?? now;
+        }
+
+        // The chip went away (or the gateway stops): take the edges already queued, and report the level
+        // last seen if it differs from the reported one (a bounce burst ends at the new level; a slow
+        // thread must not lose the last change of a contact because the chip closed meanwhile).
+        void Finish()
+        {
+            if (debouncer is null)
+            {
+                return;
+            }
+
+            try
+            {
+                while (input.WaitForEdge(TimeSpan.Zero, CancellationToken.None) is { } edge)
+                {
+                    Feed(edge, mayWait: false);
+                }
+            }
+            catch (GpioException)
+            {
+                // Gone indeed.
+            }
+
+            if (debouncer.SettlesAt is { } settlesAt && debouncer.Settle(settlesAt) is { } level)
+            {
+                Report(level, changeStarted ?? _timeProvider.GetUtcNow(), initial: false, mayWait: false);
+            }
+        }
+
+        void Report(bool level, DateTimeOffset at, bool initial, bool mayWait)
         {
             statistics.SetLevel(level);
             if (!initial)
@@ -385,9 +503,9 @@ public sealed partial class GpioSource : BackgroundService
             // On the line's own thread: waiting here is the back-pressure (the kernel queues edges meanwhile).
             while (!writer.TryWrite(item))
             {
-                if (!writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult())
+                if (!mayWait || !writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult())
                 {
-                    throw new ChannelClosedException();
+                    return;
                 }
             }
 

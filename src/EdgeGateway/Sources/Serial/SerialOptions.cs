@@ -9,13 +9,27 @@ using EdgeGateway.Sources.Serial.Modbus;
 namespace EdgeGateway.Sources.Serial;
 
 /// <summary>Section <c>Serial</c>: the serial ports the gateway reads (UART sensors, GNSS, Modbus RTU).</summary>
-public sealed class SerialOptions
+public sealed class SerialOptions : IValidatableObject
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Serial";
 
     /// <summary>The ports; each gets its own reader, and a failing one never stops the others.</summary>
     public List<SerialPortOptions> Ports { get; set; } = [];
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Names identify ports in logs, counters, dead letters and the source tools (serial:NAME).
+        for (var i = 0; i < Ports.Count; i++)
+        {
+            var first = Ports.FindIndex(p => string.Equals(p.EffectiveName, Ports[i].EffectiveName, StringComparison.Ordinal));
+            if (first < i)
+            {
+                yield return new ValidationResult($"'{Ports[i].EffectiveName}' is the name of Ports:{first} too; give each port its own Name", [$"{nameof(Ports)}:{i}:{nameof(SerialPortOptions.Name)}"]);
+            }
+        }
+    }
 }
 
 /// <summary>One serial port: the device, the line settings, the protocol and who is on it.</summary>
