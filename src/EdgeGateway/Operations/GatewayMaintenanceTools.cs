@@ -184,7 +184,7 @@ public sealed class GatewayMaintenanceTools(IServiceProvider services, McpAudit 
 
     /// <summary>Replays dead letters through the pipeline.</summary>
     [McpServerTool(Name = "replay_dead_letters", Title = "Replay dead letters", Destructive = false, Idempotent = false, OpenWorld = false, UseStructuredContent = true)]
-    [Description("Feeds stored MQTT dead letters through the current decoders and device registry again (e.g. after adding a device or fixing a decoder). A letter that now decodes into accepted readings is buffered and then removed; one that still fails stays, with the reason. Pick letters by ids, or by reason (oldest first, up to limit). Other kinds (serial, Kafka-rejected batches) are skipped.")]
+    [Description("Feeds stored MQTT dead letters through the MQTT subscriptions in force now (their decoders) and device registry again (e.g. after adding a device or fixing a decoder). A letter that now decodes into accepted readings is buffered and then removed; one that still fails stays, with the reason. Pick letters by ids, or by reason (oldest first, up to limit). Other kinds (serial, Kafka-rejected batches) are skipped.")]
     [McpScope(McpScopes.Operate)]
     public async Task<ReplayResult> ReplayDeadLettersAsync(
         RequestContext<CallToolRequestParams> request,
@@ -203,9 +203,7 @@ public sealed class GatewayMaintenanceTools(IServiceProvider services, McpAudit 
         var buffer = Service<ReadingBuffer>("dead letters");
         var ingestor = Service<ReadingIngestor>("the pipeline");
         var letters = await SelectAsync(buffer, ids, reason, limit, cancellationToken);
-        var subscriptions = services.GetRequiredService<IOptions<MqttBrokerOptions>>().Value.Subscriptions
-            .Select(s => (Template: TopicTemplate.Parse(s.Topic), Decoder: PayloadDecoders.Create(s.Decoder)))
-            .ToList();
+        var source = Service<MqttSource>("the MQTT source");
         var registry = services.GetRequiredService<DeviceRegistry>();
         var rejectUnknown = services.GetRequiredService<IOptions<ContextOptions>>().Value.UnknownDevices == UnknownDevicePolicy.Reject;
         var time = services.GetRequiredService<TimeProvider>();
@@ -225,21 +223,20 @@ public sealed class GatewayMaintenanceTools(IServiceProvider services, McpAudit 
                 continue;
             }
 
-            var match = subscriptions.FirstOrDefault(s => Matches(s.Template, entry.Channel));
-            if (match.Template is null)
+            if (!source.TryMatch(entry.Channel, out var template, out var decoder))
             {
                 items.Add(new ReplayItem { Id = id, Outcome = ReplayOutcome.Failed, Detail = $"no Mqtt:Subscriptions topic matches '{entry.Channel}' now" });
                 continue;
             }
 
             var raw = new RawMessage(SourceKind.Mqtt, entry.SourceName, entry.Channel, entry.Raw, time.GetUtcNow());
-            if (!match.Template.TryGetDeviceId(entry.Channel, out var fromTopic, out var topicFailure))
+            if (!template.TryGetDeviceId(entry.Channel, out var fromTopic, out var topicFailure))
             {
                 items.Add(new ReplayItem { Id = id, Outcome = ReplayOutcome.Failed, Detail = topicFailure.ToString() });
                 continue;
             }
 
-            var decoded = match.Decoder.Decode(raw, fromTopic);
+            var decoded = decoder.Decode(raw, fromTopic);
             if (!decoded.IsSuccess)
             {
                 items.Add(new ReplayItem { Id = id, Outcome = ReplayOutcome.Failed, Detail = decoded.Failure!.ToString() });
@@ -254,7 +251,7 @@ public sealed class GatewayMaintenanceTools(IServiceProvider services, McpAudit 
             }
 
             // Durable first, removed second: a crash in between replays it twice, never zero times.
-            await ingestor.IngestAsync([new IngestItem(raw, match.Decoder, match.Template)], cancellationToken);
+            await ingestor.IngestAsync([new IngestItem(raw, decoder, template)], cancellationToken);
             await buffer.RemoveDeadLetterAsync(id, cancellationToken);
             items.Add(new ReplayItem { Id = id, Outcome = ReplayOutcome.Replayed, Readings = decoded.Readings.Length });
         }
@@ -335,12 +332,6 @@ public sealed class GatewayMaintenanceTools(IServiceProvider services, McpAudit 
     }
 
     private static McpProtocolException InvalidParams(string message) => new(message, McpErrorCode.InvalidParams);
-
-    private static bool Matches(TopicTemplate template, string topic)
-    {
-        Span<Range> values = stackalloc Range[TopicTemplate.MaxVariables];
-        return template.TryMatch(topic, values);
-    }
 
     private static DeviceId ParseId(string id) =>
         DeviceId.IsValid(id, out var problem) ? new DeviceId(id) : throw InvalidParams($"id: {problem}");

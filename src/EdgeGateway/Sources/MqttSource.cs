@@ -254,6 +254,26 @@ public sealed partial class MqttSource : BackgroundService
     public IReadOnlyList<string> ActiveTopics => [.. _subscriptions.Select(s => s.Options.Topic)];
 
     /// <summary>
+    /// The topic template and decoder of the current subscription that takes <paramref name="topic"/>
+    /// (to replay a dead letter with what is configured now); false when none does.
+    /// </summary>
+    public bool TryMatch(string topic, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TopicTemplate? template, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPayloadDecoder? decoder)
+    {
+        Span<Range> values = stackalloc Range[TopicTemplate.MaxVariables];
+        foreach (var subscription in _subscriptions)
+        {
+            if (subscription.Template.TryMatch(topic, values))
+            {
+                (template, decoder) = (subscription.Template, subscription.Decoder);
+                return true;
+            }
+        }
+
+        (template, decoder) = (null, null);
+        return false;
+    }
+
+    /// <summary>
     /// Changes the subscriptions while running, without reconnecting: subscribes to what is new (or has a
     /// new QoS), unsubscribes from what is gone or disabled, and decodes with the new decoders from now on.
     /// Messages already delivered for a removed subscription are still decoded and acknowledged.
