@@ -4,7 +4,7 @@ using System.Text.Json;
 using EdgeGateway.Context;
 using EdgeGateway.Domain;
 using EdgeGateway.Forwarding;
-using EdgeGateway.Testing.Json;
+using EdgeGateway.StreamProcessor.Ingest;
 using EdgeGateway.Tests.Configuration;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
