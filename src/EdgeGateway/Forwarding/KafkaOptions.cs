@@ -52,7 +52,7 @@ public sealed class KafkaOptions : IValidatableObject
     /// <summary>Compression of produced records.</summary>
     public KafkaCompression Compression { get; set; } = KafkaCompression.Lz4;
 
-    /// <summary>How the client authenticates to the brokers.</summary>
+    /// <summary>How the client authenticates to the brokers; only <c>plaintext</c> is accepted until TLS and SASL are implemented.</summary>
     public KafkaSecurityProtocol SecurityProtocol { get; set; } = KafkaSecurityProtocol.Plaintext;
 
     /// <inheritdoc />
@@ -70,6 +70,15 @@ public sealed class KafkaOptions : IValidatableObject
         if (string.Equals(Topic, ResponseTopic, StringComparison.Ordinal))
         {
             yield return new ValidationResult("must differ from Topic", [nameof(ResponseTopic)]);
+        }
+
+        // No client applies TLS or SASL settings yet; accepting the value would send readings in the clear
+        // while the operator believes otherwise.
+        if (SecurityProtocol != KafkaSecurityProtocol.Plaintext)
+        {
+            yield return new ValidationResult(
+                "only plaintext is implemented so far (TLS and SASL to the brokers come with issue #10); refused rather than ignored",
+                [nameof(SecurityProtocol)]);
         }
     }
 }

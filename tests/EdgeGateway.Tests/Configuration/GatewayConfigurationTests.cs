@@ -50,7 +50,7 @@ public sealed class GatewayConfigurationTests : IDisposable
               "Gateway": { "Id": "gw-17" },
               "Mqtt": { "KeepAlive": "1.5m", "ProtocolVersion": "v311" },
               "Buffer": { "CommitInterval": "00:00:00.010", "MaxAge": "2d", "MaxSize": "512MiB", "MinFreeDisk": "100MB", "FullPolicy": "drop-oldest" },
-              "Kafka": { "BootstrapServers": "k1:9092,k2:9092", "Linger": "250ms", "Compression": "zstd", "SecurityProtocol": "sasl-ssl" }
+              "Kafka": { "BootstrapServers": "k1:9092,k2:9092", "Linger": "250ms", "Compression": "zstd", "SecurityProtocol": "plaintext" }
             }
             """), NoEnvironment);
 
@@ -64,7 +64,18 @@ public sealed class GatewayConfigurationTests : IDisposable
         Assert.Equal(BufferFullPolicy.DropOldest, configuration.Buffer.FullPolicy);
         Assert.Equal(TimeSpan.FromMilliseconds(250), configuration.Kafka.Linger);
         Assert.Equal(KafkaCompression.Zstd, configuration.Kafka.Compression);
-        Assert.Equal(KafkaSecurityProtocol.SaslSsl, configuration.Kafka.SecurityProtocol);
+        Assert.Equal(KafkaSecurityProtocol.Plaintext, configuration.Kafka.SecurityProtocol);
+    }
+
+    [Theory]
+    [InlineData("ssl")]
+    [InlineData("sasl-ssl")]
+    public void A_Kafka_security_protocol_not_implemented_yet_is_refused_not_ignored(string protocol)
+    {
+        var error = Single(Invalid($$"""{ "Kafka": { "SecurityProtocol": "{{protocol}}" } }"""));
+
+        Assert.Equal("Kafka:SecurityProtocol", error.Key);
+        Assert.Contains("only plaintext is implemented", error.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
