@@ -156,7 +156,7 @@ public sealed class ConfigurationTools(IServiceProvider services)
         throw new McpProtocolException(document is not null ? "document: must be a JSON object" : "patch: must be a JSON object", McpErrorCode.InvalidParams);
     }
 
-    private string Caller(RequestContext<CallToolRequestParams> request) => McpCaller.Resolve(request.User, services)?.Name ?? "anonymous";
+    private string Caller(RequestContext<CallToolRequestParams> request) => McpCaller.NameOf(request.User, services);
 }
 
 /// <summary>A stored configuration version.</summary>

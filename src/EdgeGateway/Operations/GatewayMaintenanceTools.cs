@@ -397,8 +397,7 @@ public sealed class GatewayMaintenanceTools(IServiceProvider services, McpAudit 
             $"{what} cannot be reached from 'edge-gateway mcp' (stdio): the running service owns them; use its HTTP endpoint (Mcp:Http) or Kafka (Mcp:Kafka)",
             McpErrorCode.InvalidRequest);
 
-    private string Caller(RequestContext<CallToolRequestParams> request) =>
-        McpCaller.Resolve(request.User, services)?.Name ?? "anonymous";
+    private string Caller(RequestContext<CallToolRequestParams> request) => McpCaller.NameOf(request.User, services);
 }
 
 /// <summary>The result of <c>set_sampling_interval</c>.</summary>

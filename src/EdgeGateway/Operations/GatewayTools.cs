@@ -318,8 +318,7 @@ public sealed class GatewayTools(IServiceProvider services, McpAudit audit)
             $"{what} cannot be reached from 'edge-gateway mcp' (stdio): the running service owns them; use its HTTP endpoint (Mcp:Http)",
             McpErrorCode.InvalidRequest);
 
-    private string Caller(RequestContext<CallToolRequestParams> request) =>
-        McpCaller.Resolve(request.User, services)?.Name ?? "anonymous";
+    private string Caller(RequestContext<CallToolRequestParams> request) => McpCaller.NameOf(request.User, services);
 }
 
 /// <summary>Where the service writes its status file (read by <c>get_status</c> over stdio).</summary>

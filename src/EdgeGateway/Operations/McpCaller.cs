@@ -19,6 +19,9 @@ public sealed record McpCaller(string Name, IReadOnlyList<string> Scopes)
         return services?.GetService<McpDefaultCaller>()?.Caller;
     }
 
+    /// <summary>The name to audit a request under: <see cref="Resolve"/>'s name, or <c>anonymous</c>.</summary>
+    public static string NameOf(ClaimsPrincipal? user, IServiceProvider? services) => Resolve(user, services)?.Name ?? "anonymous";
+
     /// <summary>True when the caller may use something that needs <paramref name="scope"/>.</summary>
     public bool Allows(string scope) => McpScopes.Allows(Scopes, scope);
 }

@@ -254,7 +254,7 @@ public sealed class SourceTools(IServiceProvider services)
 
     private static McpProtocolException InvalidParams(string message) => new(message, McpErrorCode.InvalidParams);
 
-    private string Caller(RequestContext<CallToolRequestParams> request) => McpCaller.Resolve(request.User, services)?.Name ?? "anonymous";
+    private string Caller(RequestContext<CallToolRequestParams> request) => McpCaller.NameOf(request.User, services);
 }
 
 /// <summary>One configured input source.</summary>

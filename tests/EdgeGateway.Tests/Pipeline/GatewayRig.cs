@@ -75,11 +75,11 @@ internal sealed partial class GatewayRig : IDisposable
         return _directory.WriteFile(name, config.ToJsonString());
     }
 
-    /// <summary>Starts the gateway and waits until it has subscribed (from then on the broker keeps its messages).</summary>
-    public static async Task<ExternalProcess> StartGatewayAsync(string config)
+    /// <summary>Starts the gateway and waits until it has subscribed to <paramref name="subscribedTo"/> (from then on the broker keeps its messages).</summary>
+    public static async Task<ExternalProcess> StartGatewayAsync(string config, string subscribedTo = "city/+/aq/+")
     {
         var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
-        await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/aq/+", StringComparison.Ordinal), "the gateway subscribed", cancellationToken: Token);
+        await gateway.WaitForOutputAsync(line => line.Contains($"Subscribed to {subscribedTo}", StringComparison.Ordinal), "the gateway subscribed", cancellationToken: Token);
         return gateway;
     }
 

@@ -6,6 +6,7 @@ using EdgeGateway.Testing.Logging;
 using EdgeGateway.Testing.Mqtt;
 using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Waiting;
+using EdgeGateway.Tests.Pipeline;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -50,7 +51,7 @@ public sealed class StreamProcessorPipelineTests : LoggedTest
             ["a"] = await ProcessorProgram.StartRunAsync(kafka.BootstrapServers, state, "a", options),
             ["b"] = await ProcessorProgram.StartRunAsync(kafka.BootstrapServers, state, "b", options),
         };
-        var gateway = await StartGatewayAsync(config);
+        var gateway = await GatewayRig.StartGatewayAsync(config, "city/+/+/+");
         var ledger = _directory.File("ledger.jsonl");
         var simulator = DotNetPrograms.RunFirmwareSimAsync(
             ["--broker", $"127.0.0.1:{broker.Port}", "--devices", "12", "--rate", "120", "--duration", "12", "--qos", "1", "--seed", "8",
@@ -59,7 +60,7 @@ public sealed class StreamProcessorPipelineTests : LoggedTest
 
         await Eventually.TrueAsync(() => Counter(state, "batches") >= 5, "the processors took the first batches", cancellationToken: CancellationToken);
         await gateway.KillAsync();
-        gateway = await StartGatewayAsync(config);
+        gateway = await GatewayRig.StartGatewayAsync(config, "city/+/+/+");
 
         await Eventually.TrueAsync(() => Counter(state, "batches") >= 15, "batches flow again after the gateway's restart", cancellationToken: CancellationToken);
         var owner = processors.Single(p => p.Value.StandardOutput.Any(l => l.Contains($"MCP session opened for {GatewayId}", StringComparison.Ordinal))).Key;
@@ -142,13 +143,6 @@ public sealed class StreamProcessorPipelineTests : LoggedTest
             ["Buffer"] = new JsonObject { ["Path"] = _directory.File("buffer.db") },
             ["Kafka"] = new JsonObject { ["BootstrapServers"] = bootstrapServers, ["Topic"] = "edge.readings", ["Linger"] = "20ms" },
         }.ToJsonString());
-
-    private static async Task<ExternalProcess> StartGatewayAsync(string config)
-    {
-        var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
-        await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/+/+", StringComparison.Ordinal), "the gateway subscribed", cancellationToken: CancellationToken);
-        return gateway;
-    }
 
     private static async Task GatewayRigStopAsync(ExternalProcess gateway)
     {
