@@ -699,7 +699,12 @@ public sealed partial class ReadingBuffer
         if (diskLow || operation.Bytes > _deadLetterCapacity)
         {
             delta.DeadLettersDropped++;
-            LogDeadLetterNotKept(_logger, operation.Entry.Reason, operation.Entry.SourceName, diskLow ? "free disk space is below the guard" : "it is bigger than the dead-letter share");
+            // Once per cause and window: when the disk is low, every bad message would otherwise log a line.
+            if (_notKeptLog.ShouldLog(operation.Entry.SourceName, $"{operation.Entry.Reason} dead letters not kept"))
+            {
+                LogDeadLetterNotKept(_logger, operation.Entry.Reason, operation.Entry.SourceName, diskLow ? "free disk space is below the guard" : "it is bigger than the dead-letter share");
+            }
+
             return null;
         }
 

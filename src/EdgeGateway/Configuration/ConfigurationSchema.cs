@@ -5,6 +5,7 @@ using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 
 namespace EdgeGateway.Configuration;
 
@@ -28,5 +29,6 @@ public static class ConfigurationSchema
         (SerialOptions.SectionName, typeof(SerialOptions)),
         (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),
+        (OtlpOptions.SectionName, typeof(OtlpOptions)),
     ];
 }

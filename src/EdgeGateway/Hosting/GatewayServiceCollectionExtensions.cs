@@ -3,10 +3,12 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
+using EdgeGateway.Logging;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -32,6 +34,13 @@ public static class GatewayServiceCollectionExtensions
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
         AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
+        AddSection<OtlpOptions>(services, configuration, OtlpOptions.SectionName);
+
+        // Only the gateway's own keys: the rest of the section is .NET logging's.
+        services.AddOptions<LoggingOptions>()
+            .Bind(configuration.GetSection(LoggingOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LoggingOptions>>(new SectionValidator<LoggingOptions>(LoggingOptions.SectionName)));
         return services;
     }
 
