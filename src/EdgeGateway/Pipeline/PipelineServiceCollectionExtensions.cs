@@ -55,6 +55,7 @@ public static class PipelineServiceCollectionExtensions
                 new KafkaProducerSettings
                 {
                     BootstrapServers = provider.GetRequiredService<KafkaEndpoint>().BootstrapServers,
+                    Security = provider.GetRequiredService<KafkaEndpoint>().Security,
                     Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
