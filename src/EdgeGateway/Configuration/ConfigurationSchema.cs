@@ -1,6 +1,7 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
@@ -28,5 +29,6 @@ public static class ConfigurationSchema
         (SerialOptions.SectionName, typeof(SerialOptions)),
         (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),
+        (ObservabilityOptions.SectionName, typeof(ObservabilityOptions)),
     ];
 }

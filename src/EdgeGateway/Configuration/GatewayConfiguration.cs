@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
@@ -72,6 +73,9 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Gpio</c>.</summary>
     public GpioOptions Gpio { get; private set; } = new();
+
+    /// <summary>Section <c>Observability</c>.</summary>
+    public ObservabilityOptions Observability { get; private set; } = new();
 
     /// <summary>
     /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
@@ -179,6 +183,7 @@ public sealed class GatewayConfiguration
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
         Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
         Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
+        Observability = CheckBindValidate<ObservabilityOptions>(ObservabilityOptions.SectionName, problems) ?? Observability;
         problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
 
         if (problems.Count > 0)
