@@ -26,6 +26,7 @@ public static class ConfigurationSchema
         (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
+        (EncryptionOptions.SectionName, typeof(EncryptionOptions)),
         (SerialOptions.SectionName, typeof(SerialOptions)),
         (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),

@@ -30,6 +30,7 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        AddSection<EncryptionOptions>(services, configuration, EncryptionOptions.SectionName);
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
         AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
