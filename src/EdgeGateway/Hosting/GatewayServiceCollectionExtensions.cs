@@ -4,6 +4,7 @@ using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
 using EdgeGateway.Logging;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
@@ -31,9 +32,11 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        AddSection<EncryptionOptions>(services, configuration, EncryptionOptions.SectionName);
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
         AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
+        AddSection<ObservabilityOptions>(services, configuration, ObservabilityOptions.SectionName);
         AddSection<OtlpOptions>(services, configuration, OtlpOptions.SectionName);
 
         // Only the gateway's own keys: the rest of the section is .NET logging's.
@@ -44,10 +47,11 @@ public static class GatewayServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code.</summary>
+    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code, and the liveness evaluation over it.</summary>
     public static IServiceCollection AddCriticalFailureTracking(this IServiceCollection services)
     {
         services.TryAddSingleton<CriticalFailures>();
+        services.TryAddSingleton<GatewayLiveness>();
         return services;
     }
 

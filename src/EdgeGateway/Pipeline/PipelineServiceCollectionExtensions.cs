@@ -55,6 +55,7 @@ public static class PipelineServiceCollectionExtensions
                 new KafkaProducerSettings
                 {
                     BootstrapServers = provider.GetRequiredService<KafkaEndpoint>().BootstrapServers,
+                    Security = provider.GetRequiredService<KafkaEndpoint>().Security,
                     Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
@@ -65,6 +66,9 @@ public static class PipelineServiceCollectionExtensions
                     KafkaLog.ClientError(logger, error, fatal);
                 });
         });
+
+        // Before the forwarder: no personal-data value may leave unless a key is configured.
+        services.AddHostedService<FieldEncryptionGuard>();
 
         // Singletons run as hosted services, so the gateway's status can ask them for their counters.
         services.TryAddSingleton<KafkaForwarder>();
