@@ -50,6 +50,12 @@ internal sealed class ProcessorOptions
     /// <summary>How long closed windows stay in the state file for the MCP tools.</summary>
     public TimeSpan WindowRetention { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// The field-encryption key file (the gateways' format: <c>KEY-ID KEY</c> per line), or null: encrypted
+    /// values are then counted and left out, and everything else is processed.
+    /// </summary>
+    public string? KeysFile { get; set; }
+
     /// <summary>Threshold alerts.</summary>
     public IReadOnlyList<AlertRule> Alerts { get; set; } = [];
 
@@ -118,6 +124,18 @@ internal sealed class ProcessorOptions
         if (string.IsNullOrWhiteSpace(StatePath))
         {
             problems.Add("--state: is required");
+        }
+
+        if (!string.IsNullOrWhiteSpace(KeysFile))
+        {
+            try
+            {
+                using var keys = FieldKeys.Load(KeysFile);
+            }
+            catch (FormatException problem)
+            {
+                problems.Add($"--keys-file: {problem.Message}");
+            }
         }
 
         return problems;

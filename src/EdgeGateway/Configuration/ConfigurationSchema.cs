@@ -1,6 +1,7 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
@@ -25,8 +26,10 @@ public static class ConfigurationSchema
         (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
+        (EncryptionOptions.SectionName, typeof(EncryptionOptions)),
         (SerialOptions.SectionName, typeof(SerialOptions)),
         (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),
+        (ObservabilityOptions.SectionName, typeof(ObservabilityOptions)),
     ];
 }

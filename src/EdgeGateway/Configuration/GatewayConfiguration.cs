@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
@@ -64,6 +65,9 @@ public sealed class GatewayConfiguration
     /// <summary>Section <c>Kafka</c>.</summary>
     public KafkaOptions Kafka { get; private set; } = new();
 
+    /// <summary>Section <c>Encryption</c>.</summary>
+    public EncryptionOptions Encryption { get; private set; } = new();
+
     /// <summary>Section <c>Mcp</c>.</summary>
     public McpOptions Mcp { get; private set; } = new();
 
@@ -72,6 +76,9 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Gpio</c>.</summary>
     public GpioOptions Gpio { get; private set; } = new();
+
+    /// <summary>Section <c>Observability</c>.</summary>
+    public ObservabilityOptions Observability { get; private set; } = new();
 
     /// <summary>
     /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
@@ -176,15 +183,42 @@ public sealed class GatewayConfiguration
         Context = CheckBindValidate<ContextOptions>(ContextOptions.SectionName, problems) ?? Context;
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
+        Encryption = CheckBindValidate<EncryptionOptions>(EncryptionOptions.SectionName, problems) ?? Encryption;
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
         Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
         Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
+        Observability = CheckBindValidate<ObservabilityOptions>(ObservabilityOptions.SectionName, problems) ?? Observability;
         problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
+        problems.AddRange(CheckPersonalDataHasKey());
 
         if (problems.Count > 0)
         {
             throw new ConfigurationException([.. problems.Select(p => new ConfigurationError(p.Key, p.Problem, SourceOf(p.Key, environmentSource)))]);
         }
+    }
+
+    // The devices file is checked here so `config validate` catches it; devices added over MCP are checked at start (FieldEncryptionGuard).
+    private IEnumerable<(string Key, string Problem)> CheckPersonalDataHasKey()
+    {
+        if (Encryption.IsEnabled || string.IsNullOrWhiteSpace(Context.DevicesFile))
+        {
+            return [];
+        }
+
+        IReadOnlyList<DeviceDocument> devices;
+        try
+        {
+            devices = DevicesFile.Load(Context.DevicesFile);
+        }
+        catch (Exception error) when (error is DevicesFileException or IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+
+        var marking = devices.Where(d => d.PersonalData is { Count: > 0 }).Select(d => d.Id!).ToList();
+        return marking.Count == 0
+            ? []
+            : [($"{EncryptionOptions.SectionName}:{nameof(EncryptionOptions.KeysFile)}", $"{Context.DevicesFile}: {FieldEncryptionGuard.NoKeyProblem(marking)}")];
     }
 
     private T? CheckBindValidate<T>(string sectionName, List<(string Key, string Problem)> problems)

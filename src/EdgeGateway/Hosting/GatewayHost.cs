@@ -46,6 +46,9 @@ public static class GatewayHost
 
         // Before the pipeline: services stop in reverse order, so the last status snapshot is final.
         builder.Services.AddGatewayStatus();
+
+        // Early: /healthz answers while the rest starts, and the meter exists before the stages create instruments.
+        builder.Services.AddObservability();
         builder.Services.AddDeviceContext();
         builder.Services.AddIngestPipeline();
 

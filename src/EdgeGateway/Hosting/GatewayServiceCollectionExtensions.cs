@@ -3,6 +3,7 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
@@ -29,16 +30,19 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        AddSection<EncryptionOptions>(services, configuration, EncryptionOptions.SectionName);
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
         AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
+        AddSection<ObservabilityOptions>(services, configuration, ObservabilityOptions.SectionName);
         return services;
     }
 
-    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code.</summary>
+    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code, and the liveness evaluation over it.</summary>
     public static IServiceCollection AddCriticalFailureTracking(this IServiceCollection services)
     {
         services.TryAddSingleton<CriticalFailures>();
+        services.TryAddSingleton<GatewayLiveness>();
         return services;
     }
 

@@ -67,6 +67,9 @@ public static class PipelineServiceCollectionExtensions
                 });
         });
 
+        // Before the forwarder: no personal-data value may leave unless a key is configured.
+        services.AddHostedService<FieldEncryptionGuard>();
+
         // Singletons run as hosted services, so the gateway's status can ask them for their counters.
         services.TryAddSingleton<KafkaForwarder>();
         services.AddHostedService(provider => provider.GetRequiredService<KafkaForwarder>());
