@@ -19,6 +19,7 @@ public sealed partial class ReadingIngestor
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DeviceOrigins? _origins;
+    private readonly PipelineMetrics? _metrics;
     private readonly HashSet<string> _loggedCauses = [];
     private readonly Dictionary<string, long> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _readings;
@@ -31,9 +32,14 @@ public sealed partial class ReadingIngestor
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="origins">Where each device last sent from (for commands back to it), when tracked.</param>
-    public ReadingIngestor(ContextEnricher enricher, ReadingBuffer buffer, DeviceSequencer sequencer, TimeProvider timeProvider, ILogger<ReadingIngestor> logger, DeviceOrigins? origins = null)
+    /// <param name="metrics">The ingest path's instruments, when metrics are collected.</param>
+    public ReadingIngestor(
+        ContextEnricher enricher, ReadingBuffer buffer, DeviceSequencer sequencer, TimeProvider timeProvider, ILogger<ReadingIngestor> logger,
+        DeviceOrigins? origins = null, PipelineMetrics? metrics = null)
     {
         _origins = origins;
+        _metrics = metrics;
+        metrics?.Observe(GetStatistics);
         _enricher = enricher;
         _buffer = buffer;
         _sequencer = sequencer;
@@ -63,6 +69,7 @@ public sealed partial class ReadingIngestor
         var entries = new List<BufferEntry>(items.Count);
         var sources = new List<RawMessage>(items.Count);
         var deadLetters = new List<DeadLetterEntry>();
+        var counted = _metrics is null ? null : new List<(SourceKind, string)>(items.Count);
         foreach (var item in items)
         {
             var message = item.Message;
@@ -98,6 +105,7 @@ public sealed partial class ReadingIngestor
                     _origins?.Seen(ready.DeviceId, message);
                     entries.Add(new BufferEntry(ready.DeviceId, ReadingSerializer.Serialize(ready), ready.ReceivedAt));
                     sources.Add(message);
+                    counted?.Add((message.SourceKind, enriched.DeviceType ?? "unknown"));
                 }
                 else
                 {
@@ -112,6 +120,10 @@ public sealed partial class ReadingIngestor
             if (result.IsCommitted)
             {
                 Interlocked.Add(ref _readings, entries.Count);
+                if (counted is not null)
+                {
+                    _metrics!.Received(counted);
+                }
             }
             else
             {
