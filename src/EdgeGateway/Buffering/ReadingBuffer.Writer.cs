@@ -362,6 +362,8 @@ public sealed partial class ReadingBuffer
         var results = new object?[group.Count];
         var waitFrom = group.Count;
         var deleted = false;
+        var written = false;
+        var started = _time.GetTimestamp();
         try
         {
             using var transaction = _database.Begin();
@@ -389,7 +391,7 @@ public sealed partial class ReadingBuffer
 
             // Nothing written (every request refused, or the first one waits): end the transaction
             // without a commit, so a blocked writer woken by each release does not fsync for nothing.
-            var written = deleted || results.Any(result => result is long or AppendResult { IsCommitted: true });
+            written = deleted || results.Any(result => result is long or AppendResult { IsCommitted: true });
             if (written)
             {
                 _database.WriteTotals(_totals);
@@ -421,6 +423,11 @@ public sealed partial class ReadingBuffer
         if (delta.CommittedRows > 0)
         {
             delta.Commits = 1;
+        }
+
+        if (written)
+        {
+            _metrics?.Committed(_time.GetElapsedTime(started), delta.CommittedRows);
         }
 
         if (deleted)
