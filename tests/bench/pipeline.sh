@@ -227,6 +227,7 @@ start_gateway() { # start_gateway DIR TOPIC: sets GW_PID once it has subscribed
   },
   "Context": { "RegistryPath": "$dir/registry.db", "DevicesFile": "$WORK/devices.json" },
   "Buffer": { "Path": "$dir/buffer.db" },
+  "Observability": { "Http": { "Url": "http://127.0.0.1:0" } },
   "Kafka": { "BootstrapServers": "$BOOTSTRAP", "Topic": "$topic", "Linger": "5ms" }
 }
 EOF

@@ -23,7 +23,8 @@ public static class ReadingBufferServiceCollectionExtensions
             provider.GetRequiredService<IOptions<BufferOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<ReadingBuffer>>(),
-            provider.GetRequiredService<IFreeSpaceProbe>()));
+            provider.GetRequiredService<IFreeSpaceProbe>(),
+            provider.GetService<IOptions<EdgeGateway.Logging.LoggingOptions>>()?.Value.BadInputWindow));
         return services;
     }
 }

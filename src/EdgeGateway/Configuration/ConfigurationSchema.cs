@@ -1,10 +1,12 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 
 namespace EdgeGateway.Configuration;
 
@@ -29,5 +31,7 @@ public static class ConfigurationSchema
         (SerialOptions.SectionName, typeof(SerialOptions)),
         (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),
+        (ObservabilityOptions.SectionName, typeof(ObservabilityOptions)),
+        (OtlpOptions.SectionName, typeof(OtlpOptions)),
     ];
 }

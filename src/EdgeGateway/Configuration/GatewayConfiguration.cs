@@ -3,10 +3,13 @@ using System.Text.Json;
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Logging;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 
@@ -75,6 +78,15 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Gpio</c>.</summary>
     public GpioOptions Gpio { get; private set; } = new();
+
+    /// <summary>The gateway's own keys of section <c>Logging</c> (the rest is .NET logging's).</summary>
+    public LoggingOptions Logging { get; private set; } = new();
+
+    /// <summary>Section <c>Otlp</c>.</summary>
+    public OtlpOptions Otlp { get; private set; } = new();
+
+    /// <summary>Section <c>Observability</c>.</summary>
+    public ObservabilityOptions Observability { get; private set; } = new();
 
     /// <summary>
     /// Reads, checks, binds and validates the configuration in <paramref name="path"/> with overrides
@@ -183,6 +195,9 @@ public sealed class GatewayConfiguration
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
         Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
         Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
+        Observability = CheckBindValidate<ObservabilityOptions>(ObservabilityOptions.SectionName, problems) ?? Observability;
+        Otlp = CheckBindValidate<OtlpOptions>(OtlpOptions.SectionName, problems) ?? Otlp;
+        Logging = CheckBindValidate<LoggingOptions>(LoggingOptions.SectionName, problems, ownKeysOnly: true) ?? Logging;
         problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
         problems.AddRange(CheckPersonalDataHasKey());
 
@@ -216,12 +231,12 @@ public sealed class GatewayConfiguration
             : [($"{EncryptionOptions.SectionName}:{nameof(EncryptionOptions.KeysFile)}", $"{Context.DevicesFile}: {FieldEncryptionGuard.NoKeyProblem(marking)}")];
     }
 
-    private T? CheckBindValidate<T>(string sectionName, List<(string Key, string Problem)> problems)
+    private T? CheckBindValidate<T>(string sectionName, List<(string Key, string Problem)> problems, bool ownKeysOnly = false)
         where T : class, new()
     {
         var sectionProblems = new List<(string Key, string Problem)>();
         var section = Root.GetSection(sectionName);
-        ConfigurationChecker.Check(section, typeof(T), sectionName, sectionProblems);
+        ConfigurationChecker.Check(section, typeof(T), sectionName, sectionProblems, skipUnknownKeys: ownKeysOnly);
         if (sectionProblems.Count > 0)
         {
             problems.AddRange(sectionProblems);
@@ -231,7 +246,7 @@ public sealed class GatewayConfiguration
         var options = new T();
         try
         {
-            section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+            section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = !ownKeysOnly);
         }
         catch (InvalidOperationException error)
         {

@@ -3,10 +3,13 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
+using EdgeGateway.Logging;
+using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -33,13 +36,22 @@ public static class GatewayServiceCollectionExtensions
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
         AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
+        AddSection<ObservabilityOptions>(services, configuration, ObservabilityOptions.SectionName);
+        AddSection<OtlpOptions>(services, configuration, OtlpOptions.SectionName);
+
+        // Only the gateway's own keys: the rest of the section is .NET logging's.
+        services.AddOptions<LoggingOptions>()
+            .Bind(configuration.GetSection(LoggingOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LoggingOptions>>(new SectionValidator<LoggingOptions>(LoggingOptions.SectionName)));
         return services;
     }
 
-    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code.</summary>
+    /// <summary>Registers the tracker that turns a failed critical loop into a non-zero exit code, and the liveness evaluation over it.</summary>
     public static IServiceCollection AddCriticalFailureTracking(this IServiceCollection services)
     {
         services.TryAddSingleton<CriticalFailures>();
+        services.TryAddSingleton<GatewayLiveness>();
         return services;
     }
 

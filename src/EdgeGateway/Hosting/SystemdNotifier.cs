@@ -6,13 +6,13 @@ namespace EdgeGateway.Hosting;
 
 /// <summary>
 /// Tells systemd when the gateway is ready (<c>READY=1</c> once every hosted service has started),
-/// keeps its watchdog fed at half the configured interval while no critical loop has failed, and says
+/// keeps its watchdog fed at half the configured interval while the gateway is alive (<see cref="GatewayLiveness"/>, the same answer as <c>/healthz</c>), and says
 /// <c>STOPPING=1</c> on shutdown. Does nothing when the process was not started with <c>$NOTIFY_SOCKET</c>.
 /// </summary>
 internal sealed partial class SystemdNotifier(
     SystemdSettings settings,
     IHostApplicationLifetime lifetime,
-    CriticalFailures failures,
+    GatewayLiveness liveness,
     TimeProvider time,
     ILogger<SystemdNotifier> logger) : BackgroundService
 {
@@ -43,8 +43,8 @@ internal sealed partial class SystemdNotifier(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                // A dead critical loop stops the host anyway; not pinging lets systemd catch a stop that hangs.
-                if (failures.First is null)
+                // Exactly when /healthz fails: a dead critical loop stops the host anyway; not pinging lets systemd catch a stop that hangs.
+                if (liveness.Check().IsHealthy)
                 {
                     Notify("WATCHDOG=1");
                 }

@@ -15,13 +15,20 @@ public static class DotNetPrograms
     /// <summary>The path of the firmware-sim assembly.</summary>
     public static string FirmwareSim => Locate("firmware-sim.dll");
 
+    /// <summary>
+    /// The environment variable that moves a gateway's metrics and health listener (<c>Observability:Http:Url</c>).
+    /// Every gateway a test starts gets port 0 (any free port, logged) unless the test sets it: many
+    /// gateways run at once, and none may bind the fixed default port 9750.
+    /// </summary>
+    public const string ObservabilityUrlVariable = "EDGEGW__Observability__Http__Url";
+
     /// <summary>Starts edge-gateway with <paramref name="arguments"/>.</summary>
     public static ExternalProcess StartGateway(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
-        ExternalProcess.Start(HostPath, [Gateway, .. arguments], workingDirectory, environment);
+        ExternalProcess.Start(HostPath, [Gateway, .. arguments], workingDirectory, GatewayEnvironment(environment));
 
     /// <summary>Runs edge-gateway with <paramref name="arguments"/> to completion.</summary>
     public static Task<ProcessResult> RunGatewayAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default) =>
-        ExternalProcess.RunAsync(HostPath, [Gateway, .. arguments], environment: environment, cancellationToken: cancellationToken);
+        ExternalProcess.RunAsync(HostPath, [Gateway, .. arguments], environment: GatewayEnvironment(environment), cancellationToken: cancellationToken);
 
     /// <summary>Starts firmware-sim with <paramref name="arguments"/> (stop it with <see cref="ExternalProcess.Terminate"/>, as Ctrl+C would).</summary>
     public static ExternalProcess StartFirmwareSim(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
@@ -33,20 +40,39 @@ public static class DotNetPrograms
 
     /// <summary>
     /// The same rule as for in-process logs: an edge-gateway process must not have logged an error
-    /// (<c>fail:</c>/<c>crit:</c> lines of the console format) unless <paramref name="expected"/> allows it.
+    /// (see <see cref="IsErrorLogLine"/>) unless <paramref name="expected"/> allows it.
     /// </summary>
     /// <exception cref="Xunit.Sdk.XunitException">Lists the unexpected error lines.</exception>
     public static void AssertNoErrorLogLines(ExternalProcess process, Func<string, bool>? expected = null)
     {
         ArgumentNullException.ThrowIfNull(process);
         var errors = process.StandardOutput.Concat(process.StandardError)
-            .Where(line => line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal))
+            .Where(IsErrorLogLine)
             .Where(line => expected is null || !expected(line))
             .ToList();
         if (errors.Count > 0)
         {
             throw new Xunit.Sdk.XunitException($"The process logged {errors.Count} unexpected error line(s):\n{string.Join('\n', errors)}");
         }
+    }
+
+    /// <summary>
+    /// True for an Error or Critical event in any of the console formats: <c>fail:</c>/<c>crit:</c> (simple),
+    /// a syslog priority of 0-3 (<c>&lt;3&gt;</c>, systemd), <c>"level":"error"</c>/<c>"critical"</c> (json).
+    /// </summary>
+    public static bool IsErrorLogLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal)
+            || (line.Length > 3 && line[0] == '<' && line[1] is >= '0' and <= '3' && line[2] == '>')
+            || line.Contains("\"level\":\"error\"", StringComparison.Ordinal) || line.Contains("\"level\":\"critical\"", StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> GatewayEnvironment(IReadOnlyDictionary<string, string?>? environment)
+    {
+        var merged = environment is null ? new Dictionary<string, string?>(StringComparer.Ordinal) : new Dictionary<string, string?>(environment, StringComparer.Ordinal);
+        merged.TryAdd(ObservabilityUrlVariable, "http://127.0.0.1:0");
+        return merged;
     }
 
     private static string Locate(string fileName)
