@@ -146,6 +146,16 @@ public sealed class FieldEncryptionTests : IDisposable
     }
 
     [Fact]
+    public void The_processors_keys_file_is_checked_with_its_options()
+    {
+        var options = new ProcessorOptions { BootstrapServers = "127.0.0.1:9092", KeysFile = _directory.WriteFile("bad", "k1 c2hvcnQ=\n") };
+        Assert.Contains(options.Validate(), p => p.StartsWith("--keys-file: ", StringComparison.Ordinal) && p.Contains("line 1", StringComparison.Ordinal));
+
+        options.KeysFile = KeyFile("good", ("k1", RandomKey()));
+        Assert.Empty(options.Validate());
+    }
+
+    [Fact]
     public void The_Encryption_section_is_checked_at_load_with_the_key_named()
     {
         var file = KeyFile("keys", ("k2026-12", RandomKey()));

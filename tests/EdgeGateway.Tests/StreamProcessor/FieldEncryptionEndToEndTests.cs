@@ -121,8 +121,15 @@ public sealed class FieldEncryptionEndToEndTests : LoggedTest
         var (withKey, withoutKey, wrongKey) = (processors[0], processors[1], processors[2]);
 
         await Eventually.TrueAsync(() => Counter(states["key"], "accepted") >= Occupants.Length * 2, "the processor with the key took every reading", cancellationToken: CancellationToken);
-        await Eventually.TrueAsync(() => Counter(states["none"], "encrypted_without_key") >= Occupants.Length, "the processor without the key counted the encrypted values", cancellationToken: CancellationToken);
-        await Eventually.TrueAsync(() => Counter(states["wrong"], "decryption_failed") >= Occupants.Length, "the processor with the wrong key counted the failures", cancellationToken: CancellationToken);
+        // A message's two readings may fall into different batches: wait for both kinds.
+        await Eventually.TrueAsync(
+            () => Counter(states["none"], "accepted") >= Occupants.Length && Counter(states["none"], "encrypted_without_key") >= Occupants.Length,
+            "the processor without the key took pm2_5 and counted the encrypted values",
+            cancellationToken: CancellationToken);
+        await Eventually.TrueAsync(
+            () => Counter(states["wrong"], "accepted") >= Occupants.Length && Counter(states["wrong"], "decryption_failed") >= Occupants.Length,
+            "the processor with the wrong key took pm2_5 and counted the failures",
+            cancellationToken: CancellationToken);
 
         // With the key: the occupants window and alert hold the real values.
         var occupants = Window(states["key"], "occupants");
@@ -147,8 +154,14 @@ public sealed class FieldEncryptionEndToEndTests : LoggedTest
 
         Assert.Equal(Occupants.Length, Counter(states["none"], $"encrypted_without_key:kid={KeyId}"));
         Assert.Equal(Occupants.Length, Counter(states["wrong"], $"decryption_failed:kid={KeyId}"));
-        Assert.Contains(withoutKey.StandardOutput, l => l.Contains("Encrypted values without key: ", StringComparison.Ordinal) && l.Contains($"kid={KeyId}", StringComparison.Ordinal));
-        Assert.Contains(wrongKey.StandardOutput, l => l.Contains($"Decryption failed for kid {KeyId} (wrong key?)", StringComparison.Ordinal));
+        await withoutKey.WaitForOutputAsync(
+            l => l.Contains("Encrypted values without key: ", StringComparison.Ordinal) && l.Contains($"kid={KeyId}", StringComparison.Ordinal),
+            "the processor without the key reported the key id",
+            cancellationToken: CancellationToken);
+        await wrongKey.WaitForOutputAsync(
+            l => l.Contains($"Decryption failed for kid {KeyId} (wrong key?)", StringComparison.Ordinal),
+            "the processor with the wrong key reported the failed decryption",
+            cancellationToken: CancellationToken);
 
         await ProcessorProgram.StopAsync(withKey);
         await ProcessorProgram.StopAsync(withoutKey);
