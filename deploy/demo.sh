@@ -127,6 +127,8 @@ if [ -S "$work/gpio.sock" ]; then
 fi
 
 log "the gateway (deploy/demo/gateway.json; MQTT 127.0.0.1:$mqtt_port, Kafka $bootstrap)"
+# Any free port for /metrics, /healthz, /readyz (logged below), so demos and tests side by side never collide on 9750.
+export EDGEGW__Observability__Http__Url="http://127.0.0.1:0"
 export EDGEGW__Mqtt__Port="$mqtt_port" EDGEGW__Kafka__BootstrapServers="$bootstrap" \
   EDGEGW__Buffer__Path="$work/buffer.db" EDGEGW__Context__RegistryPath="$work/registry.db" \
   EDGEGW__Gateway__StatusFile="$work/status.json"
@@ -140,6 +142,8 @@ export EDGEGW__Mcp__Kafka__Enabled=true EDGEGW__Mcp__Tokens__0__Name=demo \
 "${gateway[@]}" run --config deploy/demo/gateway.json >"$work/gateway.log" 2>&1 &
 pids+=($!)
 wait_for "$work/gateway.log" "Gateway ready" "the gateway" "$!"
+metrics_url="$(grep -o 'Metrics and health listening on http://[0-9.:]*' "$work/gateway.log" | head -n 1 | sed 's/.* on //' || true)"
+[ -n "$metrics_url" ] && log "metrics and health: $metrics_url/metrics, $metrics_url/healthz, $metrics_url/readyz"
 
 log "the stream processor (windows 10 s, allowed lateness 2 s; alerts pm25>20, lamax>80)"
 "${processor[@]}" run --bootstrap-servers "$bootstrap" --state "$work/processor.db" --window 10s --allowed-lateness 2s \

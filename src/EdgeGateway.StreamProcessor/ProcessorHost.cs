@@ -49,6 +49,7 @@ internal static class ProcessorHost
                 new KafkaProducerSettings
                 {
                     BootstrapServers = options.BootstrapServers,
+                    Security = options.Security,
                     ClientId = $"stream-processor-{options.InstanceId}",
                     Linger = TimeSpan.Zero,
                     DeliveryTimeout = TimeSpan.FromSeconds(30),

@@ -8,6 +8,9 @@ internal sealed class ProcessorOptions
     /// <summary>Kafka brokers, <c>host:port[,host:port]</c>.</summary>
     public string BootstrapServers { get; set; } = string.Empty;
 
+    /// <summary>TLS and SASL to the brokers, for every client of the processor.</summary>
+    public EdgeGateway.Kafka.Security.KafkaClientSecurity Security { get; set; } = EdgeGateway.Kafka.Security.KafkaClientSecurity.None;
+
     /// <summary>The consumer group every instance joins (instances share the batch topic's partitions).</summary>
     public string GroupId { get; set; } = "edge-stream-processors";
 

@@ -7,11 +7,7 @@ internal static class KafkaClientProperties
 {
     public static void Apply(ClientConfig config, KafkaClientSecurity security, IReadOnlyDictionary<string, string> extra)
     {
-        foreach (var (name, value) in security.ToClientProperties())
-        {
-            config.Set(name, value);
-        }
-
+        security.ApplyTo(config);
         foreach (var (name, value) in extra)
         {
             config.Set(name, value);

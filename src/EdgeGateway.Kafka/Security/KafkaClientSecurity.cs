@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
 namespace EdgeGateway.Kafka.Security;
 
 /// <summary>How a Kafka client protects its connections to the brokers.</summary>
@@ -88,6 +91,88 @@ public sealed record KafkaClientSecurity
         }
 
         return properties;
+    }
+
+    /// <summary>Sets these settings' librdkafka properties on <paramref name="config"/>.</summary>
+    public void ApplyTo(Confluent.Kafka.ClientConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        foreach (var (name, value) in ToClientProperties())
+        {
+            config.Set(name, value);
+        }
+    }
+
+    /// <summary>
+    /// Problems that would make every connection fail, found before connecting: each names the setting
+    /// (<c>CaFile</c>, <c>CertificateFile</c>, <c>KeyFile</c>, <c>SaslMechanism</c>, <c>SaslUsername</c>,
+    /// <c>SaslPassword</c>). Empty when the settings are usable.
+    /// </summary>
+    public IReadOnlyList<(string Setting, string Problem)> Check()
+    {
+        var problems = new List<(string Setting, string Problem)>();
+        if (UsesTls)
+        {
+            if (!string.IsNullOrEmpty(CaFile))
+            {
+                try
+                {
+                    var authorities = new X509Certificate2Collection();
+                    authorities.ImportFromPemFile(CaFile);
+                    if (authorities.Count == 0)
+                    {
+                        problems.Add((nameof(CaFile), $"'{CaFile}' holds no PEM certificate"));
+                    }
+
+                    foreach (var authority in authorities)
+                    {
+                        authority.Dispose();
+                    }
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException or CryptographicException)
+                {
+                    problems.Add((nameof(CaFile), $"'{CaFile}' cannot be read as PEM certificates: {error.Message}"));
+                }
+            }
+
+            if (string.IsNullOrEmpty(CertificateFile) != string.IsNullOrEmpty(KeyFile))
+            {
+                problems.Add(string.IsNullOrEmpty(KeyFile) ? (nameof(KeyFile), "a client certificate needs its key") : (nameof(CertificateFile), "a client key needs its certificate"));
+            }
+            else if (!string.IsNullOrEmpty(CertificateFile))
+            {
+                try
+                {
+                    using var certificate = KeyPassword is null
+                        ? X509Certificate2.CreateFromPemFile(CertificateFile, KeyFile)
+                        : X509Certificate2.CreateFromEncryptedPemFile(CertificateFile, KeyPassword, KeyFile);
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+                {
+                    problems.Add((nameof(CertificateFile), $"'{CertificateFile}' with key '{KeyFile}' is not a PEM certificate and matching private key: {error.Message}"));
+                }
+            }
+        }
+
+        if (UsesSasl)
+        {
+            if (SaslMechanism is not ("PLAIN" or "SCRAM-SHA-256" or "SCRAM-SHA-512"))
+            {
+                problems.Add((nameof(SaslMechanism), "must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"));
+            }
+
+            if (string.IsNullOrEmpty(SaslUsername))
+            {
+                problems.Add((nameof(SaslUsername), "is required with SASL"));
+            }
+
+            if (string.IsNullOrEmpty(SaslPassword))
+            {
+                problems.Add((nameof(SaslPassword), "is required with SASL"));
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>The names of the librdkafka properties that carry secrets (to be masked wherever client properties are shown).</summary>

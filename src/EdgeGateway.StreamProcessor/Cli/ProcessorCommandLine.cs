@@ -116,15 +116,19 @@ internal static class ProcessorCommandLine
         var stdout = new Option<bool>("--stdout") { Description = "Also print window and alert records as JSON lines on standard output (logs go to standard error)." };
         var instance = new Option<string>("--instance-id") { Description = "This instance's name in logs and client ids.", DefaultValueFactory = _ => defaults.InstanceId };
 
+        var security = new KafkaSecurityOptions();
         var run = new Command("run", "Run the processor until SIGTERM or Ctrl-C: consume batches, answer them, write windows and alerts.")
         {
             bootstrap, group, batchTopic, responseTopic, windowTopic, alertTopic, deadLetterTopic, toolName, state, window, lateness, idle, dedup, retention,
             session, fetchWait, lease, alerts, keysFile, stdout, instance,
         };
+        security.AddTo(run);
         run.SetAction(async (parse, cancellationToken) =>
         {
+            List<string> problems = [];
             var options = new ProcessorOptions
             {
+                Security = security.Read(parse, problems),
                 BootstrapServers = parse.GetValue(bootstrap)!,
                 GroupId = parse.GetValue(group)!,
                 BatchTopic = parse.GetValue(batchTopic)!,
@@ -146,7 +150,6 @@ internal static class ProcessorCommandLine
                 KeysFile = parse.GetValue(keysFile),
                 InstanceId = parse.GetValue(instance)!,
             };
-            List<string> problems = [];
             List<AlertRule> rules = [];
             foreach (var text in parse.GetValue(alerts) ?? [])
             {

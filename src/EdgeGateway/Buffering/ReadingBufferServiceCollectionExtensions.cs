@@ -12,7 +12,7 @@ public static class ReadingBufferServiceCollectionExtensions
     /// Registers the buffer as a singleton opened from <see cref="IOptions{BufferOptions}"/> on first
     /// use, and disposed (pending appends failed, file closed) with the service provider. Needs
     /// <see cref="TimeProvider"/> and logging registered; the free-space probe can be replaced by
-    /// registering an <see cref="IFreeSpaceProbe"/> first.
+    /// registering an <see cref="IFreeSpaceProbe"/> first. Its instruments are recorded when a <see cref="BufferMetrics"/> is registered.
     /// </summary>
     public static IServiceCollection AddReadingBuffer(this IServiceCollection services)
     {
@@ -24,7 +24,8 @@ public static class ReadingBufferServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<ReadingBuffer>>(),
             provider.GetRequiredService<IFreeSpaceProbe>(),
-            provider.GetService<IOptions<EdgeGateway.Logging.LoggingOptions>>()?.Value.BadInputWindow));
+            provider.GetService<IOptions<EdgeGateway.Logging.LoggingOptions>>()?.Value.BadInputWindow,
+            provider.GetService<BufferMetrics>()));
         return services;
     }
 }

@@ -93,18 +93,20 @@ public sealed class ContextEnricher
             }
         }
 
-        return EnrichResult.Enriched(new Reading(
-            decoded.DeviceId, decoded.Metric, value, unit, decoded.EventTime, receivedAt, sequence, quality, context?.Revision));
+        return EnrichResult.Enriched(
+            new Reading(decoded.DeviceId, decoded.Metric, value, unit, decoded.EventTime, receivedAt, sequence, quality, context?.Revision),
+            context?.DeviceType);
     }
 }
 
 /// <summary>The outcome of the context stage for one reading.</summary>
 public readonly record struct EnrichResult
 {
-    private EnrichResult(Reading? reading, string? rejection)
+    private EnrichResult(Reading? reading, string? rejection, string? deviceType = null)
     {
         Reading = reading;
         Rejection = rejection;
+        DeviceType = deviceType;
     }
 
     /// <summary>The enriched reading, or null when rejected.</summary>
@@ -113,8 +115,11 @@ public readonly record struct EnrichResult
     /// <summary>Why the reading goes to the dead letters, or null.</summary>
     public string? Rejection { get; }
 
-    /// <summary>An enriched reading.</summary>
-    public static EnrichResult Enriched(Reading reading) => new(reading, null);
+    /// <summary>The type of the device in its record (for metrics), or null when it has none.</summary>
+    public string? DeviceType { get; }
+
+    /// <summary>An enriched reading, with its device's type when known.</summary>
+    public static EnrichResult Enriched(Reading reading, string? deviceType = null) => new(reading, null, deviceType);
 
     /// <summary>A reading to dead-letter, with the reason.</summary>
     public static EnrichResult Rejected(string reason) => new(null, reason);

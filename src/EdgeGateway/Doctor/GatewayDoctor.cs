@@ -5,6 +5,7 @@ using EdgeGateway.Hardware;
 using EdgeGateway.Hardware.Gpio;
 using EdgeGateway.Kafka.Native;
 using EdgeGateway.Kafka.Probing;
+using EdgeGateway.Observability;
 using EdgeGateway.Sources.Serial;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -14,7 +15,8 @@ namespace EdgeGateway.Doctor;
 /// <summary>
 /// The checks behind <c>edge-gateway doctor</c>: everything outside the configuration file itself that
 /// keeps a gateway from working on a device — native libraries, the state directory and its free disk,
-/// access to the configured devices, and whether the MQTT broker and the Kafka brokers answer. Each
+/// access to the configured devices, whether the MQTT broker and the Kafka brokers answer, and whether a
+/// gateway already running with this configuration says it is ready (<c>/readyz</c>). Each
 /// check returns a finding with what to fix; none changes anything on the device.
 /// </summary>
 public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan timeout)
@@ -37,6 +39,7 @@ public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan t
         findings.AddRange(CheckGpioChip());
         findings.Add(await CheckMqttAsync(cancellationToken));
         findings.Add(await Task.Run(CheckKafka, cancellationToken));
+        findings.Add(await CheckReadinessAsync(cancellationToken));
         return findings;
     }
 
@@ -215,6 +218,70 @@ public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan t
         catch (DllNotFoundException)
         {
             return DoctorFinding.Failure("kafka", "cannot probe the brokers without librdkafka", "apt-get install librdkafka1");
+        }
+    }
+
+    /// <summary>
+    /// Asks a gateway already running with this configuration whether it is ready (<c>/readyz</c>). None
+    /// running is no problem for the doctor: it is often run before the service is started.
+    /// </summary>
+    private async Task<DoctorFinding> CheckReadinessAsync(CancellationToken cancellationToken)
+    {
+        var http = configuration.Observability.Http;
+        if (!http.Enabled)
+        {
+            return DoctorFinding.Ok("readiness", "Observability:Http is disabled; a running gateway's readiness cannot be asked");
+        }
+
+        var uri = http.ListenUri;
+        if (uri.Port == 0)
+        {
+            return DoctorFinding.Ok("readiness", "Observability:Http:Url has port 0 (any free port); a running gateway's readiness is not asked");
+        }
+
+        // A gateway listening on every address still answers on loopback.
+        var host = uri.Host is "0.0.0.0" or "[::]" ? "127.0.0.1" : uri.Host;
+        var ready = new UriBuilder(uri) { Host = host, Path = ObservabilityHttpServer.ReadyPath }.Uri;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using var client = new HttpClient();
+        try
+        {
+            using var response = await client.GetAsync(ready, deadline.Token);
+            var body = await response.Content.ReadAsStringAsync(deadline.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                return DoctorFinding.Ok("readiness", $"the gateway running at {ready} is ready");
+            }
+
+            return DoctorFinding.Warning(
+                "readiness",
+                $"the gateway running at {ready} is not ready ({(int)response.StatusCode}): {FailedChecks(body)}",
+                "fix what the failed checks name; edge-gateway status shows the gateway's counters");
+        }
+        catch (HttpRequestException error) when (error.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return DoctorFinding.Ok("readiness", $"no gateway is running at {ready} (nothing to ask)");
+        }
+        catch (Exception error) when (error is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return DoctorFinding.Warning("readiness", $"{ready} did not answer as a gateway: {error.Message}", "check that Observability:Http:Url is this gateway's and that nothing else uses the port");
+        }
+    }
+
+    private static string FailedChecks(string body)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            var failed = json.RootElement.GetProperty("checks").EnumerateArray()
+                .Where(c => !c.GetProperty("ok").GetBoolean())
+                .Select(c => c.TryGetProperty("detail", out var detail) ? $"{c.GetProperty("name").GetString()}: {detail.GetString()}" : c.GetProperty("name").GetString());
+            return string.Join("; ", failed);
+        }
+        catch (Exception error) when (error is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return body.Length > 200 ? body[..200] : body;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeGateway.Configuration;
 
 namespace EdgeGateway.Forwarding;
 
@@ -33,11 +34,15 @@ public sealed class FieldKeyRing
     /// <exception cref="KeyNotFoundException">No such key id.</exception>
     public byte[] Key(string keyId) => _keys[keyId];
 
-    /// <summary>Reads and checks a key file; every problem names the line (never the key material).</summary>
+    /// <summary>
+    /// Reads and checks a key file; every problem names the line (never the key material). A relative
+    /// path is looked up in systemd's <c>$CREDENTIALS_DIRECTORY</c> when set (<see cref="CredentialFiles"/>).
+    /// </summary>
     /// <exception cref="FieldKeyException">The file cannot be read, or a line is invalid.</exception>
     public static FieldKeyRing Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        path = CredentialFiles.Resolve(path);
         string[] lines;
         try
         {
@@ -92,6 +97,7 @@ public sealed class FieldKeyRing
             return null;
         }
 
+        path = CredentialFiles.Resolve(path);
         var mode = File.GetUnixFileMode(path);
         const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;

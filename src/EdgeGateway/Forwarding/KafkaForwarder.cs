@@ -27,6 +27,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     private readonly ForwardingPacer _pacer;
     private readonly string _bootstrapServers;
     private readonly ILogger _logger;
+    private readonly ForwardingMetrics? _metrics;
     private long _batchesSent;
     private long _readingsForwarded;
     private long _batchesSplit;
@@ -44,6 +45,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     /// <param name="timeProvider">The clock.</param>
     /// <param name="encryption">The <c>Encryption</c> options: the key that encrypts personal-data values, if any.</param>
     /// <param name="logger">The forwarder's log.</param>
+    /// <param name="metrics">The forwarder's instruments, when metrics are collected.</param>
     public KafkaForwarder(
         ReadingBuffer buffer,
         BatchAssembler assembler,
@@ -53,7 +55,8 @@ public sealed partial class KafkaForwarder : BackgroundService
         KafkaConnectionTracker connection,
         TimeProvider timeProvider,
         IOptions<EncryptionOptions> encryption,
-        ILogger<KafkaForwarder> logger)
+        ILogger<KafkaForwarder> logger,
+        ForwardingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(encryption);
@@ -71,6 +74,8 @@ public sealed partial class KafkaForwarder : BackgroundService
         _timeProvider = timeProvider;
         _pacer = new ForwardingPacer(_options.MaxReadingsPerSecond, timeProvider);
         _logger = logger;
+        _metrics = metrics;
+        metrics?.Observe(GetStatistics);
     }
 
     /// <summary>True while forwarding is paused (readings keep being buffered).</summary>
@@ -187,7 +192,14 @@ public sealed partial class KafkaForwarder : BackgroundService
             }
 
             var record = _encoder.Encode(assembled.Batch);
+            var producing = _timeProvider.GetTimestamp();
             var outcome = await _producer.ProduceAsync(_options.Topic, record.KeyBytes, record.Value, record.Headers, stoppingToken);
+            _metrics?.Produced(used.Count, record.Value.Length, _timeProvider.GetElapsedTime(producing), outcome.Status switch
+            {
+                KafkaDeliveryStatus.Delivered => "delivered",
+                KafkaDeliveryStatus.Rejected => "rejected",
+                _ => "failed",
+            });
             switch (outcome.Status)
             {
                 case KafkaDeliveryStatus.Delivered:
@@ -195,6 +207,7 @@ public sealed partial class KafkaForwarder : BackgroundService
                     await _buffer.ReleaseAsync(used, stoppingToken);
                     Interlocked.Add(ref _readingsForwarded, used.Count);
                     Interlocked.Increment(ref _batchesSent);
+                    _metrics?.Delivered(assembled.Batch);
                     _pacer.Sent(used.Count);
                     retryDelay = TimeSpan.FromMilliseconds(100);
                     maxReadings = batchLimit;

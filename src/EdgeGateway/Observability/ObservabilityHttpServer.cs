@@ -38,8 +38,17 @@ public sealed partial class ObservabilityHttpServer : IHostedService, IAsyncDisp
     private WebApplication? _app;
 
     /// <summary>Creates the endpoint (it listens only when <c>Observability:Http:Enabled</c>).</summary>
-    public ObservabilityHttpServer(IOptions<ObservabilityOptions> options, MetricsCollector metrics, GatewayHealth health, ILoggerFactory loggerFactory)
+    /// <param name="options">The <c>Observability</c> options.</param>
+    /// <param name="metrics">What <c>/metrics</c> renders.</param>
+    /// <param name="health">What <c>/healthz</c> and <c>/readyz</c> answer.</param>
+    /// <param name="sources">The sources' instruments (taken so that they exist; they only observe).</param>
+    /// <param name="process">The process's instruments (likewise).</param>
+    /// <param name="loggerFactory">The logs.</param>
+    public ObservabilityHttpServer(
+        IOptions<ObservabilityOptions> options, MetricsCollector metrics, GatewayHealth health, Sources.SourceMetrics sources, ProcessMetrics process, ILoggerFactory loggerFactory)
     {
+        ArgumentNullException.ThrowIfNull(sources);
+        ArgumentNullException.ThrowIfNull(process);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value.Http;
@@ -63,6 +72,9 @@ public sealed partial class ObservabilityHttpServer : IHostedService, IAsyncDisp
         var uri = _options.ListenUri;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "edge-gateway-observability" });
         builder.Services.AddSingleton(_loggerFactory);
+
+        // The gateway's host owns signals and lifetime; an inner console lifetime would hook SIGTERM again and log its banner.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -167,6 +179,13 @@ public sealed partial class ObservabilityHttpServer : IHostedService, IAsyncDisp
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Metrics and health listening on {Url} (/metrics, /healthz, /readyz)")]

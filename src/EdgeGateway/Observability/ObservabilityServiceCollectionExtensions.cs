@@ -1,4 +1,8 @@
+using EdgeGateway.Buffering;
+using EdgeGateway.Forwarding;
 using EdgeGateway.Observability;
+using EdgeGateway.Pipeline;
+using EdgeGateway.Sources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -15,6 +19,13 @@ public static class ObservabilityServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddGatewayMetrics();
+
+        // The stages take their instruments when these are registered (the buffer, ingestor and forwarder as optional dependencies).
+        services.TryAddSingleton<BufferMetrics>();
+        services.TryAddSingleton<PipelineMetrics>();
+        services.TryAddSingleton<ForwardingMetrics>();
+        services.TryAddSingleton<SourceMetrics>();
+        services.TryAddSingleton<ProcessMetrics>();
         services.TryAddSingleton<GatewayHealth>();
         services.TryAddSingleton<ObservabilityHttpServer>();
         services.AddHostedService(provider => provider.GetRequiredService<ObservabilityHttpServer>());

@@ -22,6 +22,7 @@ public sealed partial class ReadingIngestor : IDisposable
     private readonly ILogger _logger;
     private readonly DeviceOrigins? _origins;
     private readonly BadInputLog _badInput;
+    private readonly PipelineMetrics? _metrics;
     private readonly Dictionary<string, long> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _readings;
     private long _deadLetters;
@@ -34,6 +35,7 @@ public sealed partial class ReadingIngestor : IDisposable
     /// <param name="logger">The log.</param>
     /// <param name="origins">Where each device last sent from (for commands back to it), when tracked.</param>
     /// <param name="logging">Section <c>Logging</c>: how long repeats of a bad-input cause are only counted.</param>
+    /// <param name="metrics">The ingest path's instruments, when metrics are collected.</param>
     public ReadingIngestor(
         ContextEnricher enricher,
         ReadingBuffer buffer,
@@ -41,10 +43,13 @@ public sealed partial class ReadingIngestor : IDisposable
         TimeProvider timeProvider,
         ILogger<ReadingIngestor> logger,
         DeviceOrigins? origins = null,
-        IOptions<LoggingOptions>? logging = null)
+        IOptions<LoggingOptions>? logging = null,
+        PipelineMetrics? metrics = null)
     {
         _badInput = new BadInputLog((logging?.Value ?? new LoggingOptions()).BadInputWindow, timeProvider, logger);
         _origins = origins;
+        _metrics = metrics;
+        metrics?.Observe(GetStatistics);
         _enricher = enricher;
         _buffer = buffer;
         _sequencer = sequencer;
@@ -74,6 +79,7 @@ public sealed partial class ReadingIngestor : IDisposable
         var entries = new List<BufferEntry>(items.Count);
         var sources = new List<RawMessage>(items.Count);
         var deadLetters = new List<DeadLetterEntry>();
+        var counted = _metrics is null ? null : new List<(SourceKind, string)>(items.Count);
         foreach (var item in items)
         {
             var message = item.Message;
@@ -109,6 +115,7 @@ public sealed partial class ReadingIngestor : IDisposable
                     _origins?.Seen(ready.DeviceId, message);
                     entries.Add(new BufferEntry(ready.DeviceId, ReadingSerializer.Serialize(ready), ready.ReceivedAt));
                     sources.Add(message);
+                    counted?.Add((message.SourceKind, enriched.DeviceType ?? "unknown"));
                 }
                 else
                 {
@@ -123,6 +130,10 @@ public sealed partial class ReadingIngestor : IDisposable
             if (result.IsCommitted)
             {
                 Interlocked.Add(ref _readings, entries.Count);
+                if (counted is not null)
+                {
+                    _metrics!.Received(counted);
+                }
             }
             else
             {

@@ -59,6 +59,19 @@ public sealed record GatewayStatus
 
     /// <summary>The Kafka forwarder.</summary>
     public required KafkaStatus Kafka { get; init; }
+
+    /// <summary>What <c>/readyz</c> would answer when the snapshot was taken, or null (older gateways).</summary>
+    public ReadinessStatus? Readiness { get; init; }
+}
+
+/// <summary>The gateway's readiness (the checks of <c>/readyz</c>).</summary>
+public sealed record ReadinessStatus
+{
+    /// <summary>True when every readiness check passed.</summary>
+    public required bool Ready { get; init; }
+
+    /// <summary>The checks that failed, each as <c>name: why</c>.</summary>
+    public required IReadOnlyList<string> Failed { get; init; }
 }
 
 /// <summary>Whether the gateway that wrote a snapshot was still running.</summary>

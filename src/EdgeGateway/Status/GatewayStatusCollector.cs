@@ -27,8 +27,9 @@ public sealed class GatewayStatusCollector
         ReadingBuffer buffer,
         KafkaForwarder kafka,
         GpioSource gpio,
-        TimeProvider timeProvider)
-        : this(StatusSources.From(gateway, mqtt, ingestor, buffer, kafka) with { Gpio = GpioStatusOf(gpio) }, timeProvider)
+        TimeProvider timeProvider,
+        Observability.GatewayHealth? health = null)
+        : this(StatusSources.From(gateway, mqtt, ingestor, buffer, kafka) with { Gpio = GpioStatusOf(gpio), Readiness = health is null ? null : health.CheckReady }, timeProvider)
     {
     }
 
@@ -77,6 +78,9 @@ public sealed class GatewayStatusCollector
             },
             Buffer = Map(buffer),
             Kafka = Map(kafka),
+            Readiness = _sources.Readiness?.Invoke() is { } ready
+                ? new ReadinessStatus { Ready = ready.IsHealthy, Failed = [.. ready.Failures.Select(f => $"{f.Name}: {f.Detail}")] }
+                : null,
         };
     }
 
@@ -206,6 +210,9 @@ internal sealed record StatusSources(
 {
     /// <summary>The GPIO source's lines, or null (none configured).</summary>
     public Func<GpioStatus?>? Gpio { get; init; }
+
+    /// <summary>The readiness checks (<c>/readyz</c>), or null when not evaluated.</summary>
+    public Func<Observability.HealthReport>? Readiness { get; init; }
 
     public static StatusSources From(IOptions<GatewayOptions> gateway, MqttSource mqtt, ReadingIngestor ingestor, ReadingBuffer buffer, KafkaForwarder kafka)
     {

@@ -45,6 +45,10 @@ public static class StatusFormatter
         Header(text, "gateway", $"{status.GatewayId}{name}: {state}");
         Line(text, "version", $"{status.Version} (pid {Number(status.ProcessId)})");
         Line(text, "started", $"{Time(status.StartedAt)}, up {Duration(TimeSpan.FromSeconds(status.UptimeSeconds))}");
+        if (status.State == GatewayRunState.Running && status.Readiness is { } readiness)
+        {
+            Line(text, "ready", readiness.Ready ? "yes" : $"no: {string.Join("; ", readiness.Failed)}");
+        }
 
         var mqtt = status.Sources.Mqtt;
         text.AppendLine();

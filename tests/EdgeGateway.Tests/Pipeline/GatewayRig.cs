@@ -75,10 +75,13 @@ internal sealed partial class GatewayRig : IDisposable
         return _directory.WriteFile(name, config.ToJsonString());
     }
 
-    /// <summary>Starts the gateway and waits until it has subscribed to <paramref name="subscribedTo"/> (from then on the broker keeps its messages).</summary>
-    public static async Task<ExternalProcess> StartGatewayAsync(string config, string subscribedTo = "city/+/aq/+")
+    /// <summary>
+    /// Starts the gateway (with <paramref name="environment"/> added to its environment) and waits until it has
+    /// subscribed to <paramref name="subscribedTo"/> (from then on the broker keeps its messages).
+    /// </summary>
+    public static async Task<ExternalProcess> StartGatewayAsync(string config, string subscribedTo = "city/+/aq/+", IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
+        var gateway = DotNetPrograms.StartGateway(["run", "--config", config], environment);
         await gateway.WaitForOutputAsync(line => line.Contains($"Subscribed to {subscribedTo}", StringComparison.Ordinal), "the gateway subscribed", cancellationToken: Token);
         return gateway;
     }

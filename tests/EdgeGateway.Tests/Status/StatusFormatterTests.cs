@@ -56,6 +56,28 @@ public sealed class StatusFormatterTests
     }
 
     [Fact]
+    public void The_summary_says_whether_the_gateway_is_ready_and_which_check_failed()
+    {
+        var report = new EdgeGateway.Observability.HealthReport(
+        [
+            EdgeGateway.Observability.HealthCheck.Pass("critical-loops"),
+            EdgeGateway.Observability.HealthCheck.Fail("mqtt", "MQTT broker 127.0.0.1:1883 is disconnected"),
+        ]);
+        var stats = new FakeStatistics(_time);
+        var collector = new GatewayStatusCollector(
+            new StatusSources("gw-status", null, TimeSpan.FromSeconds(2), () => stats.Mqtt, () => stats.Ingest, () => stats.Buffer, () => stats.Kafka) { Readiness = () => report },
+            _time);
+
+        var status = collector.Collect();
+        var lines = StatusFormatter.Format(status, _time.GetUtcNow()).Split('\n');
+
+        Assert.False(status.Readiness!.Ready);
+        Assert.Equal(["mqtt: MQTT broker 127.0.0.1:1883 is disconnected"], status.Readiness.Failed);
+        Assert.Contains("  ready          no: mqtt: MQTT broker 127.0.0.1:1883 is disconnected", lines);
+        Assert.DoesNotContain("  ready", StatusFormatter.Format(collector.Collect(GatewayRunState.Stopped), _time.GetUtcNow()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_MQTT_source_without_subscriptions_reads_off()
     {
         var stats = new FakeStatistics(_time);

@@ -7,6 +7,7 @@ public sealed class GpioLineStatistics
     private long _bounces;
     private long _changes;
     private long _readings;
+    private long _errors;
     private int _level = -1;
     private volatile bool _isOpen;
     private volatile string? _lastError;
@@ -51,8 +52,18 @@ public sealed class GpioLineStatistics
     public string? LastError
     {
         get => _lastError;
-        internal set => _lastError = value;
+        internal set
+        {
+            _lastError = value;
+            if (value is not null)
+            {
+                Interlocked.Increment(ref _errors);
+            }
+        }
     }
+
+    /// <summary>Errors on the line so far (each one also became <see cref="LastError"/>).</summary>
+    public long Errors => Interlocked.Read(ref _errors);
 
     internal void CountPulse() => Interlocked.Increment(ref _pulses);
 
