@@ -46,12 +46,14 @@ public sealed class OtlpExportTests : LoggedTest
         await using var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
         await gateway.WaitForOutputAsync(line => line.Contains("Gateway ready", StringComparison.Ordinal), "the gateway started", cancellationToken: CancellationToken);
 
-        // The runtime's meter (System.Runtime) is there from the start; protobuf keeps names as plain UTF-8.
+        // The gateway's meter (EdgeGateway) and the runtime's (System.Runtime) are there from the start; protobuf keeps names as plain UTF-8.
+        static bool Both(string body) =>
+            body.Contains("edgegateway.uptime", StringComparison.Ordinal) && body.Contains("dotnet.process.memory.working_set", StringComparison.Ordinal);
         await Eventually.TrueAsync(
-            () => receiver.Bodies("/v1/metrics").Any(body => body.Contains("dotnet.process.memory.working_set", StringComparison.Ordinal)),
-            "a metrics export with the runtime's metrics",
+            () => receiver.Bodies("/v1/metrics").Any(Both),
+            "a metrics export with the gateway's and the runtime's metrics",
             cancellationToken: CancellationToken);
-        var metrics = receiver.Bodies("/v1/metrics").First(body => body.Contains("dotnet.process.memory.working_set", StringComparison.Ordinal));
+        var metrics = receiver.Bodies("/v1/metrics").First(Both);
         Assert.Contains("edge-gateway", metrics, StringComparison.Ordinal);
         Assert.Contains("gw-otlp", metrics, StringComparison.Ordinal);
 
