@@ -1,4 +1,5 @@
 using EdgeGateway.Kafka.Producing;
+using EdgeGateway.StreamProcessor.Ingest;
 using EdgeGateway.StreamProcessor.Kafka;
 using EdgeGateway.StreamProcessor.State;
 using EdgeGateway.StreamProcessor.Tools;
@@ -40,6 +41,7 @@ internal static class ProcessorHost
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new ProcessorState(options, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(_ => options.KeysFile is { Length: > 0 } keysFile ? FieldKeys.Load(keysFile) : FieldKeys.None);
         services.AddSingleton(provider =>
         {
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeGateway.StreamProcessor.Kafka.Producer");
@@ -47,6 +49,7 @@ internal static class ProcessorHost
                 new KafkaProducerSettings
                 {
                     BootstrapServers = options.BootstrapServers,
+                    Security = options.Security,
                     ClientId = $"stream-processor-{options.InstanceId}",
                     Linger = TimeSpan.Zero,
                     DeliveryTimeout = TimeSpan.FromSeconds(30),
@@ -58,7 +61,14 @@ internal static class ProcessorHost
         services.AddSingleton(provider => new McpServerOptions
         {
             ServerInfo = new Implementation { Name = "edge-stream-processor", Version = Version },
-            ToolCollection = [new IngestReadingsTool(options.ToolName, provider.GetRequiredService<ProcessorState>())],
+            ToolCollection =
+            [
+                new IngestReadingsTool(
+                    options.ToolName,
+                    provider.GetRequiredService<ProcessorState>(),
+                    provider.GetRequiredService<FieldKeys>(),
+                    provider.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeGateway.StreamProcessor.Ingest")),
+            ],
         });
         services.AddHostedService<KafkaMcpServerHost>();
         services.AddHostedService<OutboxPublisher>();

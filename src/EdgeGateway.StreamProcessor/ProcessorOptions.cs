@@ -8,6 +8,9 @@ internal sealed class ProcessorOptions
     /// <summary>Kafka brokers, <c>host:port[,host:port]</c>.</summary>
     public string BootstrapServers { get; set; } = string.Empty;
 
+    /// <summary>TLS and SASL to the brokers, for every client of the processor.</summary>
+    public EdgeGateway.Kafka.Security.KafkaClientSecurity Security { get; set; } = EdgeGateway.Kafka.Security.KafkaClientSecurity.None;
+
     /// <summary>The consumer group every instance joins (instances share the batch topic's partitions).</summary>
     public string GroupId { get; set; } = "edge-stream-processors";
 
@@ -46,6 +49,12 @@ internal sealed class ProcessorOptions
 
     /// <summary>How long closed windows stay in the state file for the MCP tools.</summary>
     public TimeSpan WindowRetention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The field-encryption key file (the gateways' format: <c>KEY-ID KEY</c> per line), or null: encrypted
+    /// values are then counted and left out, and everything else is processed.
+    /// </summary>
+    public string? KeysFile { get; set; }
 
     /// <summary>Threshold alerts.</summary>
     public IReadOnlyList<AlertRule> Alerts { get; set; } = [];
@@ -115,6 +124,18 @@ internal sealed class ProcessorOptions
         if (string.IsNullOrWhiteSpace(StatePath))
         {
             problems.Add("--state: is required");
+        }
+
+        if (!string.IsNullOrWhiteSpace(KeysFile))
+        {
+            try
+            {
+                using var keys = FieldKeys.Load(KeysFile);
+            }
+            catch (FormatException problem)
+            {
+                problems.Add($"--keys-file: {problem.Message}");
+            }
         }
 
         return problems;

@@ -52,7 +52,10 @@ public sealed record KafkaTopicTailSettings
     /// <summary>Client id shown to the brokers.</summary>
     public string ClientId { get; init; } = "edge-gateway";
 
-    /// <summary>Extra librdkafka properties (security settings, tuning), applied last.</summary>
+    /// <summary>TLS and SASL towards the brokers (plaintext by default).</summary>
+    public EdgeGateway.Kafka.Security.KafkaClientSecurity Security { get; init; } = EdgeGateway.Kafka.Security.KafkaClientSecurity.None;
+
+    /// <summary>Extra librdkafka properties (tuning), applied last.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 }
 
@@ -100,10 +103,7 @@ public sealed class KafkaTopicTail : IDisposable
             ReconnectBackoffMs = 100,
             ReconnectBackoffMaxMs = 10_000,
         };
-        foreach (var (name, value) in settings.Extra)
-        {
-            config.Set(name, value);
-        }
+        Security.KafkaClientProperties.Apply(config, settings.Security, settings.Extra);
 
         _consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetErrorHandler((_, error) => _onError?.Invoke($"{error.Code}: {error.Reason}"))

@@ -37,7 +37,10 @@ public sealed record KafkaMcpClientOptions
     /// <summary>Client id shown to the brokers.</summary>
     public string ClientId { get; init; } = "edge-mcp-client";
 
-    /// <summary>Extra librdkafka properties (security settings, tuning), applied last to both clients.</summary>
+    /// <summary>TLS and SASL towards the brokers (plaintext by default).</summary>
+    public EdgeGateway.Kafka.Security.KafkaClientSecurity Security { get; init; } = EdgeGateway.Kafka.Security.KafkaClientSecurity.None;
+
+    /// <summary>Extra librdkafka properties (tuning), applied last to both clients.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 }
 
@@ -90,6 +93,7 @@ internal sealed partial class KafkaMcpClientSession : TransportBase
                 ClientId = options.ClientId,
                 Linger = TimeSpan.Zero,
                 DeliveryTimeout = TimeSpan.FromSeconds(30),
+                Security = options.Security,
                 Extra = options.Extra,
             },
             (error, fatal) => LogClientError(_logger, error, fatal));
@@ -110,6 +114,7 @@ internal sealed partial class KafkaMcpClientSession : TransportBase
                         Key = session._key,
                         FetchWait = options.FetchWait,
                         ClientId = options.ClientId,
+                        Security = options.Security,
                         Extra = options.Extra,
                     },
                     options.ConnectTimeout,

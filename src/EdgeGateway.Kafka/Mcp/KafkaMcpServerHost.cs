@@ -41,7 +41,10 @@ public sealed record KafkaMcpServerSettings
     /// <summary>Client id shown to the brokers.</summary>
     public string ClientId { get; init; } = "edge-gateway-mcp";
 
-    /// <summary>Extra librdkafka properties (security settings, tuning), applied last to both clients.</summary>
+    /// <summary>TLS and SASL towards the brokers (plaintext by default).</summary>
+    public EdgeGateway.Kafka.Security.KafkaClientSecurity Security { get; init; } = EdgeGateway.Kafka.Security.KafkaClientSecurity.None;
+
+    /// <summary>Extra librdkafka properties (tuning), applied last to both clients.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 }
 
@@ -125,6 +128,7 @@ public sealed partial class KafkaMcpServerHost : IAsyncDisposable
                 ClientId = _settings.ClientId,
                 Linger = TimeSpan.Zero,
                 DeliveryTimeout = TimeSpan.FromSeconds(30),
+                Security = _settings.Security,
                 Extra = _settings.Extra,
             },
             (error, fatal) => LogClientError(_logger, "reply producer", error, fatal));
@@ -139,6 +143,7 @@ public sealed partial class KafkaMcpServerHost : IAsyncDisposable
                     Key = _key,
                     FetchWait = _settings.FetchWait,
                     ClientId = _settings.ClientId,
+                    Security = _settings.Security,
                     Extra = _settings.Extra,
                 },
                 _settings.StartTimeout,

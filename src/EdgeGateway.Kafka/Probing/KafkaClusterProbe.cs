@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using EdgeGateway.Kafka.Native;
+using EdgeGateway.Kafka.Security;
 
 namespace EdgeGateway.Kafka.Probing;
 
@@ -17,7 +18,7 @@ public static class KafkaClusterProbe
     /// <summary>Requests the cluster's metadata, waiting at most <paramref name="timeout"/>.</summary>
     /// <exception cref="KafkaException">No broker answered in time, or the request failed.</exception>
     /// <exception cref="DllNotFoundException">librdkafka is not installed.</exception>
-    public static KafkaProbeResult Probe(string bootstrapServers, string? topic, TimeSpan timeout, IReadOnlyDictionary<string, string>? extra = null)
+    public static KafkaProbeResult Probe(string bootstrapServers, string? topic, TimeSpan timeout, KafkaClientSecurity? security = null, IReadOnlyDictionary<string, string>? extra = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
         LibRdKafka.EnsureLoaded();
@@ -27,10 +28,7 @@ public static class KafkaClusterProbe
             ClientId = "edge-gateway-doctor",
             SocketTimeoutMs = Math.Max(10, (int)timeout.TotalMilliseconds),
         };
-        foreach (var (name, value) in extra ?? new Dictionary<string, string>())
-        {
-            config.Set(name, value);
-        }
+        KafkaClientProperties.Apply(config, security ?? KafkaClientSecurity.None, extra ?? new Dictionary<string, string>());
 
         // librdkafka logs connection failures itself; the doctor reports them in its own words.
         using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();

@@ -21,6 +21,9 @@ public sealed record KafkaProducerSettings
     /// <summary>Client id shown to the brokers.</summary>
     public string ClientId { get; init; } = "edge-gateway";
 
-    /// <summary>Extra librdkafka properties (security settings, tuning), applied last.</summary>
+    /// <summary>TLS and SASL towards the brokers (plaintext by default).</summary>
+    public EdgeGateway.Kafka.Security.KafkaClientSecurity Security { get; init; } = EdgeGateway.Kafka.Security.KafkaClientSecurity.None;
+
+    /// <summary>Extra librdkafka properties (tuning), applied last.</summary>
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
 }

@@ -44,10 +44,7 @@ public sealed class KafkaRecordProducer : IDisposable
             ReconnectBackoffMaxMs = 10_000,
             DeliveryReportFields = "key,status",
         };
-        foreach (var (name, value) in settings.Extra)
-        {
-            config.Set(name, value);
-        }
+        Security.KafkaClientProperties.Apply(config, settings.Security, settings.Extra);
 
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, error) => onError?.Invoke($"{error.Code}: {error.Reason}", error.IsFatal))

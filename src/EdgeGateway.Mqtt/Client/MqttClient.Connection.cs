@@ -51,6 +51,15 @@ public sealed partial class MqttClient
                 throw;
             }
 
+            if (connection is not null && _options.Tls is { ClientCertificate: null } && wrapped is not (MqttConnectRefusedException or { InnerException: OperationCanceledException }))
+            {
+                // In TLS 1.3 the client finishes its handshake before the broker checks for a client
+                // certificate, so a broker that requires one just drops the connection: say what that likely means.
+                wrapped = new MqttClientException(
+                    $"{wrapped.Message} The connection was made over TLS without a client certificate; a broker that requires one (mosquitto: require_certificate true) closes it this way.",
+                    error);
+            }
+
             Log(MqttLogLevel.Warning, MqttLogEvent.ConnectFailed, wrapped.Message, error);
             throw wrapped;
         }

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using EdgeGateway.Mqtt.Packets;
@@ -147,14 +148,21 @@ internal sealed class MqttConnection : IAsyncDisposable
         if (options.Tls is { } tls)
         {
             var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+            var validator = new BrokerCertificateValidator(tls.CaFile, tls.ServerName ?? options.Host);
             try
             {
                 ssl.AuthenticateAsClient(new SslClientAuthenticationOptions
                 {
                     TargetHost = tls.ServerName ?? options.Host,
                     ClientCertificates = tls.ClientCertificate is null ? null : [tls.ClientCertificate],
-                    RemoteCertificateValidationCallback = CertificateValidator(tls.CaFile),
+                    RemoteCertificateValidationCallback = validator.Validate,
                 });
+            }
+            catch (AuthenticationException error) when (validator.Rejection is { } rejection)
+            {
+                // SslStream only says "rejected by the callback"; the operator needs to know why.
+                ssl.Dispose();
+                throw new AuthenticationException(rejection, error);
             }
             catch
             {
@@ -701,32 +709,6 @@ internal sealed class MqttConnection : IAsyncDisposable
         }
 
         CompleteOnThreadPool(_written, null);
-    }
-
-    private static RemoteCertificateValidationCallback CertificateValidator(string? caFile)
-    {
-        if (caFile is null)
-        {
-            return (_, _, _, errors) => errors == SslPolicyErrors.None;
-        }
-
-        var authorities = new X509Certificate2Collection();
-        authorities.ImportFromPemFile(caFile);
-        return (_, certificate, _, errors) =>
-        {
-            // The name must match and a certificate must be there; the chain is checked against the CA file only.
-            if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-            {
-                return false;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            using var leaf = new X509Certificate2(certificate);
-            return chain.Build(leaf);
-        };
     }
 
     private readonly record struct Outgoing(MqttPacket Packet, TaskCompletionSource? Written);

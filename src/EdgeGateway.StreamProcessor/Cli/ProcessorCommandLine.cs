@@ -108,18 +108,27 @@ internal static class ProcessorCommandLine
             HelpName = "RULE",
             AllowMultipleArgumentsPerToken = false,
         };
+        var keysFile = new Option<string?>("--keys-file")
+        {
+            Description = "Field-encryption keys ('KEY-ID KEY' per line, as the gateways' Encryption:KeysFile) to decrypt personal-data values; without the key, such values are counted and left out.",
+            HelpName = "FILE",
+        };
         var stdout = new Option<bool>("--stdout") { Description = "Also print window and alert records as JSON lines on standard output (logs go to standard error)." };
         var instance = new Option<string>("--instance-id") { Description = "This instance's name in logs and client ids.", DefaultValueFactory = _ => defaults.InstanceId };
 
+        var security = new KafkaSecurityOptions();
         var run = new Command("run", "Run the processor until SIGTERM or Ctrl-C: consume batches, answer them, write windows and alerts.")
         {
             bootstrap, group, batchTopic, responseTopic, windowTopic, alertTopic, deadLetterTopic, toolName, state, window, lateness, idle, dedup, retention,
-            session, fetchWait, lease, alerts, stdout, instance,
+            session, fetchWait, lease, alerts, keysFile, stdout, instance,
         };
+        security.AddTo(run);
         run.SetAction(async (parse, cancellationToken) =>
         {
+            List<string> problems = [];
             var options = new ProcessorOptions
             {
+                Security = security.Read(parse, problems),
                 BootstrapServers = parse.GetValue(bootstrap)!,
                 GroupId = parse.GetValue(group)!,
                 BatchTopic = parse.GetValue(batchTopic)!,
@@ -138,9 +147,9 @@ internal static class ProcessorCommandLine
                 FetchWaitMax = parse.GetValue(fetchWait),
                 OutboxLease = parse.GetValue(lease),
                 Stdout = parse.GetValue(stdout),
+                KeysFile = parse.GetValue(keysFile),
                 InstanceId = parse.GetValue(instance)!,
             };
-            List<string> problems = [];
             List<AlertRule> rules = [];
             foreach (var text in parse.GetValue(alerts) ?? [])
             {

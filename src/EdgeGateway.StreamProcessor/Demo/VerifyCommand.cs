@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
 using EdgeGateway.Kafka.Native;
+using EdgeGateway.Kafka.Security;
 using EdgeGateway.StreamProcessor.State;
 
 namespace EdgeGateway.StreamProcessor.Demo;
@@ -32,11 +33,25 @@ internal static class VerifyCommand
         {
             bootstrap, topic, ledger, state, timeout,
         };
+        var security = new Cli.KafkaSecurityOptions();
+        security.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            List<string> problems = [];
+            var kafkaSecurity = security.Read(parse, problems);
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    await error.WriteLineAsync($"stream-processor: {problem}");
+                }
+
+                return Cli.ProcessorCommandLine.InvalidUsage;
+            }
+
             var expected = ReadLedger(parse.GetValue(ledger)!);
             var result = await Task.Factory.StartNew(
-                () => Check(parse.GetValue(bootstrap)!, parse.GetValue(topic)!, expected, parse.GetValue(state), parse.GetValue(timeout), cancellationToken),
+                () => Check(parse.GetValue(bootstrap)!, kafkaSecurity, parse.GetValue(topic)!, expected, parse.GetValue(state), parse.GetValue(timeout), cancellationToken),
                 cancellationToken,
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default);
@@ -91,6 +106,7 @@ internal static class VerifyCommand
 
     private static Outcome Check(
         string bootstrapServers,
+        KafkaClientSecurity security,
         string topic,
         HashSet<(string Device, long Sequence, string Metric)> expected,
         string? statePath,
@@ -99,14 +115,16 @@ internal static class VerifyCommand
     {
         LibRdKafka.EnsureLoaded();
         var clock = Stopwatch.StartNew();
-        using var consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
+        var config = new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
             GroupId = $"stream-processor-verify-{Guid.NewGuid():N}",
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             FetchWaitMaxMs = 10,
-        }).Build();
+        };
+        security.ApplyTo(config);
+        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
         using (var admin = new DependentAdminClientBuilder(consumer.Handle).Build())
         {
             var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single(t => t.Topic == topic).Partitions;

@@ -33,8 +33,22 @@ internal static class GatewayCallCommand
         {
             bootstrap, controlTopic, replyTopic, token, protocol, timeout, gatewayId, tool, arguments,
         };
+        var security = new KafkaSecurityOptions();
+        security.AddTo(call);
         call.SetAction(async (parse, cancellationToken) =>
         {
+            List<string> problems = [];
+            var kafkaSecurity = security.Read(parse, problems);
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    await error.WriteLineAsync($"stream-processor: {problem}");
+                }
+
+                return ProcessorCommandLine.InvalidUsage;
+            }
+
             Dictionary<string, object?> args;
             try
             {
@@ -56,6 +70,7 @@ internal static class GatewayCallCommand
                     new KafkaMcpClientOptions
                     {
                         BootstrapServers = parse.GetValue(bootstrap)!,
+                        Security = kafkaSecurity,
                         GatewayId = gateway,
                         ControlTopic = parse.GetValue(controlTopic)!,
                         ReplyTopic = parse.GetValue(replyTopic)!,

@@ -6,7 +6,7 @@ namespace EdgeGateway.StreamProcessor.Ingest;
 
 /// <summary>
 /// Checks JSON against a JSON Schema, for the keywords the project's schemas use: type, required,
-/// properties, additionalProperties, items, enum, const, minimum, maximum, minItems, pattern and
+/// properties, additionalProperties, items, enum, const, minimum, maximum, minItems, pattern, oneOf and
 /// local $ref (#/$defs/...). No JSON Schema library restores from the project's package mirror;
 /// an unknown keyword makes the validator throw rather than pass silently.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed class JsonSchemaValidator
     private static readonly HashSet<string> Known =
     [
         "$schema", "$id", "$defs", "$ref", "title", "description", "type", "required", "properties",
-        "additionalProperties", "items", "enum", "const", "minimum", "maximum", "minItems", "pattern",
+        "additionalProperties", "items", "enum", "const", "minimum", "maximum", "minItems", "pattern", "oneOf",
     ];
 
     private readonly JsonElement _root;
@@ -102,6 +102,39 @@ internal sealed class JsonSchemaValidator
         if (value.ValueKind == JsonValueKind.Object)
         {
             CheckObject(schema, value, path, errors);
+        }
+
+        if (schema.TryGetProperty("oneOf", out var alternatives))
+        {
+            CheckOneOf(alternatives, value, path, errors);
+        }
+    }
+
+    private void CheckOneOf(JsonElement alternatives, JsonElement value, string path, List<string> errors)
+    {
+        var failures = new List<string>();
+        var matched = 0;
+        foreach (var alternative in alternatives.EnumerateArray())
+        {
+            var problems = new List<string>();
+            Check(alternative, value, path, problems);
+            if (problems.Count == 0)
+            {
+                matched++;
+            }
+            else
+            {
+                failures.Add(problems[0].StartsWith(path + ": ", StringComparison.Ordinal) ? problems[0][(path.Length + 2)..] : problems[0]);
+            }
+        }
+
+        if (matched == 0)
+        {
+            errors.Add($"{path}: matches none of oneOf ({string.Join(" | ", failures)})");
+        }
+        else if (matched > 1)
+        {
+            errors.Add($"{path}: matches {matched} of oneOf, expected exactly one");
         }
     }
 

@@ -160,6 +160,8 @@ internal sealed partial class KafkaMcpServerHost : BackgroundService
             ReconnectBackoffMs = 100,
             ReconnectBackoffMaxMs = 5000,
         };
+        _options.Security.ApplyTo(config);
+
         return new ConsumerBuilder<string?, byte[]?>(config)
             .SetErrorHandler((_, error) => LogKafkaError(_logger, error.Code.ToString(), error.Reason))
             .SetPartitionsAssignedHandler((consumer, partitions) =>

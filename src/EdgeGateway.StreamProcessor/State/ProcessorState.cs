@@ -15,7 +15,11 @@ namespace EdgeGateway.StreamProcessor.State;
 /// <param name="Late">Readings whose window had already closed (kept as latest values, counted, not windowed).</param>
 /// <param name="WindowsClosed">Windows this batch closed (sent to the window topic).</param>
 /// <param name="AlertsChanged">Alerts this batch raised or cleared.</param>
-internal sealed record IngestOutcome(string BatchId, bool DuplicateBatch, int Accepted, int Duplicates, int Late, int WindowsClosed, int AlertsChanged);
+internal sealed record IngestOutcome(string BatchId, bool DuplicateBatch, int Accepted, int Duplicates, int Late, int WindowsClosed, int AlertsChanged)
+{
+    /// <summary>The batch's encrypted values and what became of them, or null when it had none (or was a duplicate).</summary>
+    public EncryptedValues? Encrypted { get; init; }
+}
 
 /// <summary>A record waiting in the outbox for Kafka's acknowledgement.</summary>
 /// <param name="Id">Its row id.</param>
@@ -132,8 +136,20 @@ internal sealed class ProcessorState : IDisposable
                 "INSERT INTO batches(id, gateway, at, accepted, duplicates, late) VALUES($id, $gateway, $now, $accepted, $duplicates, $late)",
                 ("$id", batch.Id), ("$gateway", batch.GatewayId), ("$now", now), ("$accepted", accepted), ("$duplicates", duplicates), ("$late", late));
             AddCounters(transaction, ("batches", 1), ("accepted", accepted), ("duplicates", duplicates), ("late", late), ("windows", windowsClosed), ("alerts", alertsChanged));
+            if (batch.Encrypted is { } encrypted)
+            {
+                // Per key id too, so an operator sees which key is missing or wrong (get_counters).
+                AddCounters(
+                    transaction,
+                    ("encrypted_decrypted", encrypted.Decrypted),
+                    ("encrypted_without_key", encrypted.WithoutKey),
+                    ($"encrypted_without_key:kid={encrypted.KeyId}", encrypted.WithoutKey),
+                    ("decryption_failed", encrypted.Failed),
+                    ($"decryption_failed:kid={encrypted.KeyId}", encrypted.Failed));
+            }
+
             transaction.Commit();
-            outcome = new IngestOutcome(batch.Id, false, accepted, duplicates, late, windowsClosed, alertsChanged);
+            outcome = new IngestOutcome(batch.Id, false, accepted, duplicates, late, windowsClosed, alertsChanged) { Encrypted = batch.Encrypted };
         }
 
         if (outcome.WindowsClosed + outcome.AlertsChanged > 0)

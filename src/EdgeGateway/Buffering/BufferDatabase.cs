@@ -38,10 +38,11 @@ internal sealed class BufferDatabase : IDisposable
     private readonly SqliteCommand _begin;
     private readonly SqliteCommand _commit;
     private readonly SqliteCommand _rollback;
-    private readonly SqliteCommand _insertReading;
+    private readonly List<RawStatement> _statements = [];
+    private readonly RawStatement _insertReading;
     private readonly SqliteCommand _deleteRange;
     private readonly SqliteCommand _deleteLaneRange;
-    private readonly SqliteCommand[] _readLane;
+    private readonly RawStatement[] _readLane;
     private readonly SqliteCommand[] _scanLane;
     private readonly SqliteCommand[] _headReceived;
     private readonly SqliteCommand _writeState;
@@ -50,6 +51,8 @@ internal sealed class BufferDatabase : IDisposable
     private readonly SqliteCommand _deleteOldestDeadLetter;
     private readonly SqliteCommand _listDeadLetters;
     private readonly SqliteCommand _getDeadLetter;
+    private SqliteCommand? _relaxSync;
+    private SqliteCommand? _restoreSync;
 
     private BufferDatabase(SqliteConnection connection)
     {
@@ -57,9 +60,7 @@ internal sealed class BufferDatabase : IDisposable
         _begin = Command("BEGIN IMMEDIATE");
         _commit = Command("COMMIT");
         _rollback = Command("ROLLBACK");
-        _insertReading = Command(
-            "INSERT INTO readings (sequence, lane, device_id, received_ms, size, payload) VALUES ($sequence, $lane, $device, $received, $size, $payload)",
-            "$sequence", "$lane", "$device", "$received", "$size", "$payload");
+        _insertReading = Statement("INSERT INTO readings (sequence, lane, device_id, received_ms, size, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 
         // Range deletes: one statement per run of consecutive sequence numbers, the cheapest way to
         // release rows (limits.md: ~1 µs per row). RETURNING gives the exact bytes and lanes to account.
@@ -72,8 +73,8 @@ internal sealed class BufferDatabase : IDisposable
         // plan that cannot use it an error instead of a silent table scan).
         _readLane =
         [
-            Command($"SELECT {ReadingColumns} FROM readings WHERE sequence >= $from AND lane = 0 ORDER BY sequence LIMIT $limit", "$from", "$limit"),
-            Command($"SELECT {ReadingColumns} FROM readings INDEXED BY readings_priority WHERE lane = 1 AND sequence >= $from ORDER BY sequence LIMIT $limit", "$from", "$limit"),
+            Statement($"SELECT {ReadingColumns} FROM readings WHERE sequence >= ?1 AND lane = 0 ORDER BY sequence LIMIT ?2"),
+            Statement($"SELECT {ReadingColumns} FROM readings INDEXED BY readings_priority WHERE lane = 1 AND sequence >= ?1 ORDER BY sequence LIMIT ?2"),
         ];
         _scanLane =
         [
@@ -144,20 +145,54 @@ internal sealed class BufferDatabase : IDisposable
     public Transaction Begin()
     {
         _begin.ExecuteNonQuery();
-        return new Transaction(this);
+        return new Transaction(this, relaxed: false);
+    }
+
+    /// <summary>
+    /// Starts a write transaction whose commit is not flushed to disk by itself (<c>synchronous=NORMAL</c>
+    /// for this one transaction): for changes that may be lost on power loss without breaking a
+    /// guarantee, such as deleting delivered rows (lost, they are sent again: a duplicate, never a
+    /// loss). WAL frames are written in order, so the next durable commit makes it durable too.
+    /// </summary>
+    public Transaction BeginRelaxed()
+    {
+        if (_relaxSync is null)
+        {
+            return Begin();
+        }
+
+        _relaxSync.ExecuteNonQuery();
+        try
+        {
+            _begin.ExecuteNonQuery();
+        }
+        catch
+        {
+            _restoreSync!.ExecuteNonQuery();
+            throw;
+        }
+
+        return new Transaction(this, relaxed: true);
     }
 
     /// <summary>Inserts one reading row.</summary>
     public void InsertReading(long sequence, BufferEntry entry, long size)
     {
-        var p = _insertReading.Parameters;
-        p[0].Value = sequence;
-        p[1].Value = (int)entry.Lane;
-        p[2].Value = entry.DeviceId.Value;
-        p[3].Value = entry.ReceivedAt.ToUnixTimeMilliseconds();
-        p[4].Value = size;
-        p[5].Value = Blob(entry.Payload);
-        _insertReading.ExecuteNonQuery();
+        var insert = _insertReading;
+        try
+        {
+            insert.Bind(1, sequence);
+            insert.Bind(2, (long)entry.Lane);
+            insert.Bind(3, entry.DeviceId.Value);
+            insert.Bind(4, entry.ReceivedAt.ToUnixTimeMilliseconds());
+            insert.Bind(5, size);
+            insert.Bind(6, entry.Payload.Span);
+            insert.Step();
+        }
+        finally
+        {
+            insert.Reset();
+        }
     }
 
     /// <summary>
@@ -189,19 +224,25 @@ internal sealed class BufferDatabase : IDisposable
     /// <summary>Reads up to <paramref name="limit"/> rows of a lane, with payloads, from sequence <paramref name="from"/> on.</summary>
     public List<BufferedReading> ReadLane(BufferLane lane, long from, int limit)
     {
-        var command = _readLane[(int)lane];
-        command.Parameters[0].Value = from;
-        command.Parameters[1].Value = limit;
+        var select = _readLane[(int)lane];
         var rows = new List<BufferedReading>(Math.Min(limit, 1024));
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        try
         {
-            rows.Add(new BufferedReading(
-                reader.GetInt64(0),
-                new DeviceId(reader.GetString(1)),
-                lane,
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
-                reader.GetFieldValue<byte[]>(3)));
+            select.Bind(1, from);
+            select.Bind(2, limit);
+            while (select.Step())
+            {
+                rows.Add(new BufferedReading(
+                    select.Int64(0),
+                    new DeviceId(select.Text(1)),
+                    lane,
+                    DateTimeOffset.FromUnixTimeMilliseconds(select.Int64(2)),
+                    select.Blob(3).ToArray()));
+            }
+        }
+        finally
+        {
+            select.Reset();
         }
 
         return rows;
@@ -283,6 +324,11 @@ internal sealed class BufferDatabase : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        foreach (var statement in _statements)
+        {
+            statement.Dispose();
+        }
+
         foreach (var command in _commands)
         {
             command.Dispose();
@@ -339,6 +385,11 @@ internal sealed class BufferDatabase : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(synchronous), synchronous, "Only normal, full and extra keep committed readings."),
         };
         Execute($"PRAGMA synchronous = {level}");
+        if (synchronous != SqliteSynchronous.Normal)
+        {
+            _relaxSync = Command("PRAGMA synchronous = NORMAL");
+            _restoreSync = Command($"PRAGMA synchronous = {level}");
+        }
 
         // After a checkpoint, cut the WAL back to 64 MiB instead of leaving it at its largest size.
         Execute("PRAGMA journal_size_limit = 67108864");
@@ -435,6 +486,13 @@ internal sealed class BufferDatabase : IDisposable
         return command;
     }
 
+    private RawStatement Statement(string sql)
+    {
+        var statement = new RawStatement(_connection, sql);
+        _statements.Add(statement);
+        return statement;
+    }
+
     private void Execute(string sql)
     {
         using var command = _connection.CreateCommand();
@@ -455,11 +513,23 @@ internal sealed class BufferDatabase : IDisposable
     public sealed class Transaction : IDisposable
     {
         private readonly BufferDatabase _database;
+        private bool _relaxed;
 
-        internal Transaction(BufferDatabase database) => _database = database;
+        internal Transaction(BufferDatabase database, bool relaxed)
+        {
+            _database = database;
+            _relaxed = relaxed;
+        }
 
-        /// <summary>Commits; when this returns, the changes are durable to the configured <c>synchronous</c> level.</summary>
-        public void Commit() => _database._commit.ExecuteNonQuery();
+        /// <summary>
+        /// Commits; when this returns, the changes are durable to the configured <c>synchronous</c> level
+        /// (or, for <see cref="BeginRelaxed"/>, written to the WAL and durable with the next durable commit).
+        /// </summary>
+        public void Commit()
+        {
+            _database._commit.ExecuteNonQuery();
+            Restore();
+        }
 
         /// <inheritdoc />
         public void Dispose()
@@ -469,6 +539,17 @@ internal sealed class BufferDatabase : IDisposable
             if (_database.InTransaction)
             {
                 _database._rollback.ExecuteNonQuery();
+            }
+
+            Restore();
+        }
+
+        private void Restore()
+        {
+            if (_relaxed)
+            {
+                _relaxed = false;
+                _database._restoreSync!.ExecuteNonQuery();
             }
         }
     }

@@ -281,7 +281,9 @@ public sealed partial class ReadingBuffer
         var before = _totals;
         try
         {
-            using var transaction = _database.Begin();
+            // Not flushed by itself: a release lost to a power cut only sends its rows again (at-least-once),
+            // and the next group commit's fsync covers it. Saves an fsync per delivered batch.
+            using var transaction = _database.BeginRelaxed();
             foreach (var (first, last) in ConsecutiveRuns(release.Sequences))
             {
                 _database.DeleteRange(first, last, lane: null, ref deleted);
@@ -475,17 +477,36 @@ public sealed partial class ReadingBuffer
         }
 
         group.Add(first);
-        var remaining = _commitInterval - _time.GetElapsedTime(((IWriteOperation)first).EnqueuedAt);
-        if (remaining > TimeSpan.Zero && first.Rows + _backlog.Count + _writes.Reader.Count < _commitMaxCount)
+        var enqueuedAt = ((IWriteOperation)first).EnqueuedAt;
+        var remaining = _commitInterval - _time.GetElapsedTime(enqueuedAt);
+        while (remaining > TimeSpan.Zero && first.Rows + _backlog.Count + _writes.Reader.Count < _commitMaxCount && !stop.IsCancellationRequested)
         {
-            try
+            // The forwarder's reads and releases are served while the group fills instead of after
+            // its commit: otherwise each of them waits up to a commit interval (most of the latency
+            // from publish to Kafka at moderate rates). Neither touches the group, which is not
+            // written yet. On disposal the group is committed (its callers are waiting), then the loop stops.
+            _controlWait ??= _control.Reader.WaitToReadAsync(stop).AsTask();
+            using (var timer = CancellationTokenSource.CreateLinkedTokenSource(stop))
             {
-                await Task.Delay(remaining, _time, stop);
+                var delay = Task.Delay(remaining, _time, timer.Token);
+                await Task.WhenAny(_controlWait, delay);
+                await timer.CancelAsync();
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+
+            if (!_controlWait.IsCompleted)
             {
-                // Disposing: commit what was taken (its callers are waiting), then stop.
+                break;
             }
+
+            var more = _controlWait.IsCompletedSuccessfully && _controlWait.Result;
+            _controlWait = null;
+            if (!more)
+            {
+                break;
+            }
+
+            ProcessControl();
+            remaining = _commitInterval - _time.GetElapsedTime(enqueuedAt);
         }
 
         var rows = first.Rows;
@@ -706,7 +727,12 @@ public sealed partial class ReadingBuffer
         if (diskLow || operation.Bytes > _deadLetterCapacity)
         {
             delta.DeadLettersDropped++;
-            LogDeadLetterNotKept(_logger, operation.Entry.Reason, operation.Entry.SourceName, diskLow ? "free disk space is below the guard" : "it is bigger than the dead-letter share");
+            // Once per cause and window: when the disk is low, every bad message would otherwise log a line.
+            if (_notKeptLog.ShouldLog(operation.Entry.SourceName, $"{operation.Entry.Reason} dead letters not kept"))
+            {
+                LogDeadLetterNotKept(_logger, operation.Entry.Reason, operation.Entry.SourceName, diskLow ? "free disk space is below the guard" : "it is bigger than the dead-letter share");
+            }
+
             return null;
         }
 

@@ -61,6 +61,7 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly BufferMetrics? _metrics;
+    private readonly Logging.BadInputLog _notKeptLog;
     private readonly IFreeSpaceProbe _freeSpace;
     private readonly string _path;
     private readonly string _directory;
@@ -93,11 +94,13 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     /// <param name="timeProvider">The clock for ages, the commit interval and the sweep.</param>
     /// <param name="logger">Where state changes and failures are logged.</param>
     /// <param name="freeSpace">How free disk space is measured; the filesystem by default.</param>
+    /// <param name="badInputWindow">How long repeats of a dead letter that cannot be kept are only counted (<c>Logging:BadInputWindow</c>; a minute by default).</param>
     /// <param name="metrics">The buffer's instruments, when metrics are collected.</param>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The file is from a newer version or cannot use WAL.</exception>
     /// <exception cref="Microsoft.Data.Sqlite.SqliteException">SQLite cannot open the file.</exception>
-    public ReadingBuffer(BufferOptions options, TimeProvider timeProvider, ILogger<ReadingBuffer> logger, IFreeSpaceProbe? freeSpace = null, BufferMetrics? metrics = null)
+    public ReadingBuffer(
+        BufferOptions options, TimeProvider timeProvider, ILogger<ReadingBuffer> logger, IFreeSpaceProbe? freeSpace = null, TimeSpan? badInputWindow = null, BufferMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -116,6 +119,7 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
         _time = timeProvider;
         _logger = logger;
         _metrics = metrics;
+        _notKeptLog = new Logging.BadInputLog(badInputWindow ?? TimeSpan.FromMinutes(1), timeProvider, logger);
         _freeSpace = freeSpace ?? new FileSystemFreeSpaceProbe();
         _path = Path.GetFullPath(options.Path);
         _directory = Path.GetDirectoryName(_path)!;
@@ -355,6 +359,7 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _notKeptLog.Dispose();
         if (Interlocked.Exchange(ref _summaryLogged, 1) == 0)
         {
             // What an operator (or a test) needs after a stop: every drop of this run, by reason.

@@ -24,6 +24,7 @@ public static class ReadingBufferServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<ReadingBuffer>>(),
             provider.GetRequiredService<IFreeSpaceProbe>(),
+            provider.GetService<IOptions<EdgeGateway.Logging.LoggingOptions>>()?.Value.BadInputWindow,
             provider.GetService<BufferMetrics>()));
         return services;
     }

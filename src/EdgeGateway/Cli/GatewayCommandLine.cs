@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeGateway.Cli;
 
 /// <summary>
-/// The <c>edge-gateway</c> command line: <c>run</c>, <c>status</c>, <c>doctor</c>, <c>config validate FILE</c>, <c>--version</c>.
+/// The <c>edge-gateway</c> command line: <c>run</c>, <c>status</c>, <c>doctor</c>, <c>config validate FILE</c>, <c>keys new</c>, <c>--version</c>.
 /// Configuration problems print one line per key to standard error and exit with code 2.
 /// </summary>
 public static class GatewayCommandLine
@@ -77,6 +77,7 @@ public static class GatewayCommandLine
             config,
             McpCommand.Build(output, error),
             DoctorCommand.Build(output, error),
+            KeysCommand.Build(output, error),
         };
     }
 

@@ -13,7 +13,13 @@ namespace EdgeGateway.Configuration;
 /// </summary>
 internal static class ConfigurationChecker
 {
-    public static void Check(IConfiguration configuration, Type optionsType, string path, List<(string Key, string Problem)> errors)
+    /// <summary>Adds every problem of a section's raw values to <paramref name="errors"/>.</summary>
+    /// <param name="configuration">The raw section.</param>
+    /// <param name="optionsType">The options class it binds to.</param>
+    /// <param name="path">The section's key.</param>
+    /// <param name="errors">Where problems are added.</param>
+    /// <param name="skipUnknownKeys">Keys the class lacks belong to someone else (section <c>Logging</c>): not errors.</param>
+    public static void Check(IConfiguration configuration, Type optionsType, string path, List<(string Key, string Problem)> errors, bool skipUnknownKeys = false)
     {
         foreach (var child in configuration.GetChildren())
         {
@@ -21,7 +27,11 @@ internal static class ConfigurationChecker
             var property = FindProperty(optionsType, child.Key);
             if (property is null)
             {
-                errors.Add((childPath, UnknownKeyMessage(optionsType, child.Key)));
+                if (!skipUnknownKeys)
+                {
+                    errors.Add((childPath, UnknownKeyMessage(optionsType, child.Key)));
+                }
+
                 continue;
             }
 

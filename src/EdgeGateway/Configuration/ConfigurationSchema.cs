@@ -6,6 +6,7 @@ using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 
 namespace EdgeGateway.Configuration;
 
@@ -26,9 +27,11 @@ public static class ConfigurationSchema
         (ContextOptions.SectionName, typeof(ContextOptions)),
         (BufferOptions.SectionName, typeof(BufferOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
+        (EncryptionOptions.SectionName, typeof(EncryptionOptions)),
         (SerialOptions.SectionName, typeof(SerialOptions)),
         (GpioOptions.SectionName, typeof(GpioOptions)),
         (McpOptions.SectionName, typeof(McpOptions)),
         (ObservabilityOptions.SectionName, typeof(ObservabilityOptions)),
+        (OtlpOptions.SectionName, typeof(OtlpOptions)),
     ];
 }

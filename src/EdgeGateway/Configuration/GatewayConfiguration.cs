@@ -3,11 +3,13 @@ using System.Text.Json;
 using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Logging;
 using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
 
@@ -65,6 +67,9 @@ public sealed class GatewayConfiguration
     /// <summary>Section <c>Kafka</c>.</summary>
     public KafkaOptions Kafka { get; private set; } = new();
 
+    /// <summary>Section <c>Encryption</c>.</summary>
+    public EncryptionOptions Encryption { get; private set; } = new();
+
     /// <summary>Section <c>Mcp</c>.</summary>
     public McpOptions Mcp { get; private set; } = new();
 
@@ -73,6 +78,12 @@ public sealed class GatewayConfiguration
 
     /// <summary>Section <c>Gpio</c>.</summary>
     public GpioOptions Gpio { get; private set; } = new();
+
+    /// <summary>The gateway's own keys of section <c>Logging</c> (the rest is .NET logging's).</summary>
+    public LoggingOptions Logging { get; private set; } = new();
+
+    /// <summary>Section <c>Otlp</c>.</summary>
+    public OtlpOptions Otlp { get; private set; } = new();
 
     /// <summary>Section <c>Observability</c>.</summary>
     public ObservabilityOptions Observability { get; private set; } = new();
@@ -180,11 +191,15 @@ public sealed class GatewayConfiguration
         Context = CheckBindValidate<ContextOptions>(ContextOptions.SectionName, problems) ?? Context;
         Buffer = CheckBindValidate<BufferOptions>(BufferOptions.SectionName, problems) ?? Buffer;
         Kafka = CheckBindValidate<KafkaOptions>(KafkaOptions.SectionName, problems) ?? Kafka;
+        Encryption = CheckBindValidate<EncryptionOptions>(EncryptionOptions.SectionName, problems) ?? Encryption;
         Mcp = CheckBindValidate<McpOptions>(McpOptions.SectionName, problems) ?? Mcp;
         Serial = CheckBindValidate<SerialOptions>(SerialOptions.SectionName, problems) ?? Serial;
         Gpio = CheckBindValidate<GpioOptions>(GpioOptions.SectionName, problems) ?? Gpio;
         Observability = CheckBindValidate<ObservabilityOptions>(ObservabilityOptions.SectionName, problems) ?? Observability;
+        Otlp = CheckBindValidate<OtlpOptions>(OtlpOptions.SectionName, problems) ?? Otlp;
+        Logging = CheckBindValidate<LoggingOptions>(LoggingOptions.SectionName, problems, ownKeysOnly: true) ?? Logging;
         problems.AddRange(Mcp.Kafka.CheckAgainst(Kafka));
+        problems.AddRange(CheckPersonalDataHasKey());
 
         if (problems.Count > 0)
         {
@@ -192,12 +207,36 @@ public sealed class GatewayConfiguration
         }
     }
 
-    private T? CheckBindValidate<T>(string sectionName, List<(string Key, string Problem)> problems)
+    // The devices file is checked here so `config validate` catches it; devices added over MCP are checked at start (FieldEncryptionGuard).
+    private IEnumerable<(string Key, string Problem)> CheckPersonalDataHasKey()
+    {
+        if (Encryption.IsEnabled || string.IsNullOrWhiteSpace(Context.DevicesFile))
+        {
+            return [];
+        }
+
+        IReadOnlyList<DeviceDocument> devices;
+        try
+        {
+            devices = DevicesFile.Load(Context.DevicesFile);
+        }
+        catch (Exception error) when (error is DevicesFileException or IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+
+        var marking = devices.Where(d => d.PersonalData is { Count: > 0 }).Select(d => d.Id!).ToList();
+        return marking.Count == 0
+            ? []
+            : [($"{EncryptionOptions.SectionName}:{nameof(EncryptionOptions.KeysFile)}", $"{Context.DevicesFile}: {FieldEncryptionGuard.NoKeyProblem(marking)}")];
+    }
+
+    private T? CheckBindValidate<T>(string sectionName, List<(string Key, string Problem)> problems, bool ownKeysOnly = false)
         where T : class, new()
     {
         var sectionProblems = new List<(string Key, string Problem)>();
         var section = Root.GetSection(sectionName);
-        ConfigurationChecker.Check(section, typeof(T), sectionName, sectionProblems);
+        ConfigurationChecker.Check(section, typeof(T), sectionName, sectionProblems, skipUnknownKeys: ownKeysOnly);
         if (sectionProblems.Count > 0)
         {
             problems.AddRange(sectionProblems);
@@ -207,7 +246,7 @@ public sealed class GatewayConfiguration
         var options = new T();
         try
         {
-            section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+            section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = !ownKeysOnly);
         }
         catch (InvalidOperationException error)
         {

@@ -206,14 +206,14 @@ public sealed class GatewayDoctor(GatewayConfiguration configuration, TimeSpan t
 
         try
         {
-            var result = KafkaClusterProbe.Probe(kafka.BootstrapServers, kafka.Topic, timeout);
+            var result = KafkaClusterProbe.Probe(kafka.BootstrapServers, kafka.Topic, timeout, kafka.ToClientSecurity());
             return result.TopicExists == true
                 ? DoctorFinding.Ok("kafka", $"{kafka.BootstrapServers}: {result.Brokers} broker(s), topic {kafka.Topic} exists")
                 : DoctorFinding.Warning("kafka", $"{kafka.BootstrapServers}: {result.Brokers} broker(s), but topic {kafka.Topic} does not exist", "create the topic, or make sure the cluster auto-creates topics");
         }
         catch (Confluent.Kafka.KafkaException error)
         {
-            return DoctorFinding.Failure("kafka", $"{kafka.BootstrapServers} did not answer within {timeout.TotalSeconds:0.#} s ({error.Error.Reason})", "check Kafka:BootstrapServers, DNS and the firewall");
+            return DoctorFinding.Failure("kafka", $"{kafka.BootstrapServers} did not answer within {timeout.TotalSeconds:0.#} s ({error.Error.Reason})", "check Kafka:BootstrapServers, DNS and the firewall, and Kafka:SecurityProtocol with its Ssl and Sasl settings");
         }
         catch (DllNotFoundException)
         {

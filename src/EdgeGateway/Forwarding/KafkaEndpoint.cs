@@ -1,4 +1,5 @@
 using EdgeGateway.Kafka.Native;
+using EdgeGateway.Kafka.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,7 @@ public sealed partial class KafkaEndpoint : IDisposable
         if (!string.IsNullOrWhiteSpace(kafka.BootstrapServers))
         {
             BootstrapServers = kafka.BootstrapServers;
+            Security = kafka.ToClientSecurity();
             return;
         }
 
@@ -43,6 +45,12 @@ public sealed partial class KafkaEndpoint : IDisposable
 
     /// <summary>The brokers to connect to.</summary>
     public string BootstrapServers { get; }
+
+    /// <summary>
+    /// TLS and SASL for every client of the gateway that talks to these brokers (producer, MCP over
+    /// Kafka): the one place they are taken from. Plaintext for the embedded cluster.
+    /// </summary>
+    public KafkaClientSecurity Security { get; } = KafkaClientSecurity.None;
 
     /// <summary>True when the brokers are the embedded, in-memory mock cluster.</summary>
     public bool IsEmbedded => _embedded is not null;

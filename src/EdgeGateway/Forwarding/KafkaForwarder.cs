@@ -19,6 +19,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     private readonly ReadingBuffer _buffer;
     private readonly BatchAssembler _assembler;
     private readonly McpBatchEncoder _encoder;
+    private readonly FieldEncryptor? _encryptor;
     private readonly KafkaRecordProducer _producer;
     private readonly KafkaOptions _options;
     private readonly KafkaConnectionTracker _connection;
@@ -42,6 +43,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     /// <param name="endpoint">Where the brokers are (configured, or the embedded cluster).</param>
     /// <param name="connection">Where delivery outcomes are reported, for the gateway's status (shared with the producer's error callback).</param>
     /// <param name="timeProvider">The clock.</param>
+    /// <param name="encryption">The <c>Encryption</c> options: the key that encrypts personal-data values, if any.</param>
     /// <param name="logger">The forwarder's log.</param>
     /// <param name="metrics">The forwarder's instruments, when metrics are collected.</param>
     public KafkaForwarder(
@@ -52,10 +54,12 @@ public sealed partial class KafkaForwarder : BackgroundService
         KafkaEndpoint endpoint,
         KafkaConnectionTracker connection,
         TimeProvider timeProvider,
+        IOptions<EncryptionOptions> encryption,
         ILogger<KafkaForwarder> logger,
         ForwardingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(encryption);
         ArgumentNullException.ThrowIfNull(endpoint);
         _buffer = buffer;
         _bootstrapServers = endpoint.IsEmbedded ? $"{endpoint.BootstrapServers} (embedded, not durable)" : endpoint.BootstrapServers;
@@ -63,7 +67,10 @@ public sealed partial class KafkaForwarder : BackgroundService
         _producer = producer;
         _connection = connection;
         _options = options.Value;
-        _encoder = new McpBatchEncoder(_options.ToolName, ThisAssembly.Version);
+        _encryptor = encryption.Value is { IsEnabled: true } fields
+            ? FieldEncryptor.Create(FieldKeyRing.Load(fields.KeysFile!), fields.ActiveKeyId!)
+            : null;
+        _encoder = new McpBatchEncoder(_options.ToolName, ThisAssembly.Version, _encryptor);
         _timeProvider = timeProvider;
         _pacer = new ForwardingPacer(_options.MaxReadingsPerSecond, timeProvider);
         _logger = logger;
@@ -128,6 +135,13 @@ public sealed partial class KafkaForwarder : BackgroundService
 
     // Under a rate limit no batch carries more than a second's worth, so pacing stays smooth.
     private int BatchLimit() => _pacer.IsLimited ? Math.Min(_options.BatchMaxReadings, MaxReadingsPerSecond) : _options.BatchMaxReadings;
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _encryptor?.Dispose();
+        base.Dispose();
+    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

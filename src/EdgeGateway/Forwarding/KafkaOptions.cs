@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using EdgeGateway.Configuration;
+using EdgeGateway.Kafka.Security;
 
 namespace EdgeGateway.Forwarding;
 
@@ -52,8 +53,43 @@ public sealed class KafkaOptions : IValidatableObject
     /// <summary>Compression of produced records.</summary>
     public KafkaCompression Compression { get; set; } = KafkaCompression.Lz4;
 
-    /// <summary>How the client authenticates to the brokers; only <c>plaintext</c> is accepted until TLS and SASL are implemented.</summary>
+    /// <summary>
+    /// How every Kafka client of the gateway (forwarder, MCP over Kafka, <c>doctor</c>) talks to the brokers:
+    /// <c>plaintext</c>, <c>ssl</c>, <c>sasl-plaintext</c> or <c>sasl-ssl</c>.
+    /// </summary>
     public KafkaSecurityProtocol SecurityProtocol { get; set; } = KafkaSecurityProtocol.Plaintext;
+
+    /// <summary>TLS settings (with <c>ssl</c> and <c>sasl-ssl</c>).</summary>
+    public KafkaSslOptions Ssl { get; set; } = new();
+
+    /// <summary>SASL settings (with <c>sasl-plaintext</c> and <c>sasl-ssl</c>).</summary>
+    public KafkaSaslOptions Sasl { get; set; } = new();
+
+    /// <summary>Whether <see cref="SecurityProtocol"/> uses TLS.</summary>
+    internal bool UsesTls => SecurityProtocol is KafkaSecurityProtocol.Ssl or KafkaSecurityProtocol.SaslSsl;
+
+    /// <summary>Whether <see cref="SecurityProtocol"/> authenticates with SASL.</summary>
+    internal bool UsesSasl => SecurityProtocol is KafkaSecurityProtocol.SaslPlaintext or KafkaSecurityProtocol.SaslSsl;
+
+    /// <summary>The client security these options describe, with the secrets read from their files now.</summary>
+    /// <exception cref="IOException">A secret file cannot be read (checked at load, so it changed since).</exception>
+    public KafkaClientSecurity ToClientSecurity() => new()
+    {
+        Protocol = SecurityProtocol switch
+        {
+            KafkaSecurityProtocol.Ssl => KafkaTransportSecurity.Ssl,
+            KafkaSecurityProtocol.SaslPlaintext => KafkaTransportSecurity.SaslPlaintext,
+            KafkaSecurityProtocol.SaslSsl => KafkaTransportSecurity.SaslSsl,
+            _ => KafkaTransportSecurity.Plaintext,
+        },
+        CaFile = UsesTls && !string.IsNullOrEmpty(Ssl.CaFile) ? CredentialFiles.Resolve(Ssl.CaFile) : null,
+        CertificateFile = UsesTls && !string.IsNullOrEmpty(Ssl.CertificateFile) ? CredentialFiles.Resolve(Ssl.CertificateFile) : null,
+        KeyFile = UsesTls && !string.IsNullOrEmpty(Ssl.KeyFile) ? CredentialFiles.Resolve(Ssl.KeyFile) : null,
+        KeyPassword = UsesTls ? Ssl.EffectiveKeyPassword() : null,
+        SaslMechanism = UsesSasl ? Sasl.Mechanism.ToUpperInvariant() : null,
+        SaslUsername = UsesSasl ? Sasl.Username : null,
+        SaslPassword = UsesSasl ? Sasl.EffectivePassword() : null,
+    };
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -72,13 +108,52 @@ public sealed class KafkaOptions : IValidatableObject
             yield return new ValidationResult("must differ from Topic", [nameof(ResponseTopic)]);
         }
 
-        // No client applies TLS or SASL settings yet; accepting the value would send readings in the clear
-        // while the operator believes otherwise.
-        if (SecurityProtocol != KafkaSecurityProtocol.Plaintext)
+        foreach (var result in ValidateSecurity())
+        {
+            yield return result;
+        }
+    }
+
+    private IEnumerable<ValidationResult> ValidateSecurity()
+    {
+        if (SecurityProtocol != KafkaSecurityProtocol.Plaintext && string.IsNullOrWhiteSpace(BootstrapServers))
         {
             yield return new ValidationResult(
-                "only plaintext is implemented so far (TLS and SASL to the brokers come with issue #10); refused rather than ignored",
-                [nameof(SecurityProtocol)]);
+                "needs Kafka:BootstrapServers: the embedded mock cluster speaks plaintext only", [nameof(SecurityProtocol)]);
+        }
+
+        // Settings of a protocol that is not in use would be silently ignored while the operator believes them applied.
+        var protocol = KebabCaseEnumConverter.ToKebabCase(SecurityProtocol.ToString());
+        foreach (var (key, value) in Ssl.Keys())
+        {
+            if (!UsesTls && !string.IsNullOrEmpty(value))
+            {
+                yield return new ValidationResult($"applies only with SecurityProtocol ssl or sasl-ssl, not {protocol}", [$"{nameof(Ssl)}:{key}"]);
+            }
+        }
+
+        foreach (var (key, value) in Sasl.Keys())
+        {
+            if (!UsesSasl && !string.IsNullOrEmpty(value))
+            {
+                yield return new ValidationResult($"applies only with SecurityProtocol sasl-plaintext or sasl-ssl, not {protocol}", [$"{nameof(Sasl)}:{key}"]);
+            }
+        }
+
+        if (UsesTls)
+        {
+            foreach (var (key, problem) in Ssl.Check())
+            {
+                yield return new ValidationResult(problem, [$"{nameof(Ssl)}:{key}"]);
+            }
+        }
+
+        if (UsesSasl)
+        {
+            foreach (var (key, problem) in Sasl.Check())
+            {
+                yield return new ValidationResult(problem, [$"{nameof(Sasl)}:{key}"]);
+            }
         }
     }
 }

@@ -9,12 +9,14 @@ namespace EdgeGateway.Forwarding;
 /// <summary>
 /// Turns a <see cref="Batch"/> into one Kafka record: a self-contained MCP JSON-RPC <c>tools/call</c>
 /// request for the cloud processor's ingest tool (see WIRE-FORMAT.md next to this file). Each device's
-/// context travels once per batch; readings are compact objects that refer to it by device id.
+/// context travels once per batch; readings are compact objects that refer to it by device id. The values
+/// of metrics a context marks as personal data (<c>personalData</c>) are encrypted (<see cref="FieldEncryptor"/>);
+/// without an encryptor such a batch is refused rather than sent in plaintext.
 /// </summary>
 public sealed class McpBatchEncoder
 {
     /// <summary>The version of the batch arguments' schema (header <c>edge-schema-version</c>).</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>The MCP protocol revision the records declare: the stateless one, so no session is needed.</summary>
     public const string McpProtocolVersion = "2026-07-28";
@@ -29,20 +31,27 @@ public sealed class McpBatchEncoder
         [.. Enum.GetValues<ReadingQuality>().Where(f => f != ReadingQuality.None).Select(f => (f, Configuration.KebabCaseEnumConverter.ToKebabCase(f.ToString())))];
     private readonly string _toolName;
     private readonly string _clientVersion;
+    private readonly FieldEncryptor? _encryptor;
 
     /// <summary>Creates an encoder for the ingest tool <paramref name="toolName"/>.</summary>
-    public McpBatchEncoder(string toolName, string clientVersion)
+    /// <param name="toolName">The cloud processor's ingest tool.</param>
+    /// <param name="clientVersion">The gateway's version, in <c>_meta</c>.</param>
+    /// <param name="encryptor">Encrypts personal-data values; null when no key is configured.</param>
+    public McpBatchEncoder(string toolName, string clientVersion, FieldEncryptor? encryptor = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(toolName);
         ArgumentException.ThrowIfNullOrWhiteSpace(clientVersion);
         _toolName = toolName;
         _clientVersion = clientVersion;
+        _encryptor = encryptor;
     }
 
     /// <summary>Encodes a batch. <paramref name="traceParent"/> is a W3C trace context, if the batch is traced.</summary>
+    /// <exception cref="InvalidOperationException">The batch holds personal-data values and there is no encryptor.</exception>
     public EncodedBatch Encode(Batch batch, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        var encryptor = RequiredEncryptor(batch);
         var buffer = new ArrayBufferWriter<byte>(256 + (batch.Readings.Length * 96));
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
@@ -53,7 +62,7 @@ public sealed class McpBatchEncoder
             json.WriteString("method"u8, "tools/call");
             json.WriteStartObject("params"u8);
             json.WriteString("name"u8, _toolName);
-            WriteArguments(json, batch);
+            WriteArguments(json, batch, encryptor);
             json.WriteStartObject("_meta"u8);
             json.WriteString("io.modelcontextprotocol/protocolVersion"u8, McpProtocolVersion);
             json.WriteStartObject("io.modelcontextprotocol/clientInfo"u8);
@@ -72,18 +81,42 @@ public sealed class McpBatchEncoder
             json.WriteEndObject();
         }
 
-        return new EncodedBatch(
-            batch.GatewayId,
-            buffer.WrittenSpan.ToArray(),
-            [
-                new("content-type", ContentType),
-                new("mcp-method", "tools/call"),
-                new("edge-batch-id", batch.Id.ToString("D")),
-                new("edge-schema-version", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ]);
+        List<KeyValuePair<string, string>> headers =
+        [
+            new("content-type", ContentType),
+            new("mcp-method", "tools/call"),
+            new("edge-batch-id", batch.Id.ToString("D")),
+            new("edge-schema-version", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+        if (encryptor is not null)
+        {
+            headers.Add(new("edge-key-id", encryptor.KeyId));
+        }
+
+        return new EncodedBatch(batch.GatewayId, buffer.WrittenSpan.ToArray(), headers);
     }
 
-    private static void WriteArguments(Utf8JsonWriter json, Batch batch)
+    /// <summary>True when the context marks <paramref name="reading"/>'s metric as personal data.</summary>
+    internal static bool IsPersonal(Reading reading, DeviceContext? context) =>
+        context is not null && context.PersonalDataFields.Contains(reading.Metric);
+
+    // The encryptor when some value must be encrypted, null when none must; never a silent plaintext fallback.
+    private FieldEncryptor? RequiredEncryptor(Batch batch)
+    {
+        foreach (var reading in batch.Readings)
+        {
+            if (IsPersonal(reading, batch.Contexts.GetValueOrDefault(reading.DeviceId)))
+            {
+                return _encryptor ?? throw new InvalidOperationException(
+                    $"Device '{reading.DeviceId}' marks metric '{reading.Metric}' as personal data, but no encryption key is configured "
+                    + $"({EncryptionOptions.SectionName}:{nameof(EncryptionOptions.KeysFile)}); the batch is not sent in plaintext.");
+            }
+        }
+
+        return null;
+    }
+
+    private static void WriteArguments(Utf8JsonWriter json, Batch batch, FieldEncryptor? encryptor)
     {
         json.WriteStartObject("arguments"u8);
         json.WriteNumber("schemaVersion"u8, SchemaVersion);
@@ -94,6 +127,11 @@ public sealed class McpBatchEncoder
         json.WriteNumber("lastSequence"u8, batch.SequenceRange.Last);
         json.WriteString("createdAt"u8, batch.CreatedAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         json.WriteNumber("readingCount"u8, batch.Readings.Length);
+        if (encryptor is not null)
+        {
+            json.WriteString("keyId"u8, encryptor.KeyId);
+        }
+
         json.WriteEndObject();
 
         json.WriteStartArray("devices"u8);
@@ -107,19 +145,33 @@ public sealed class McpBatchEncoder
         json.WriteStartArray("readings"u8);
         foreach (var reading in batch.Readings)
         {
-            WriteReading(json, reading, batch.Contexts.GetValueOrDefault(reading.DeviceId));
+            WriteReading(json, batch.GatewayId, reading, batch.Contexts.GetValueOrDefault(reading.DeviceId), encryptor);
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
     }
 
-    private static void WriteReading(Utf8JsonWriter json, Reading reading, DeviceContext? context)
+    private static void WriteReading(Utf8JsonWriter json, string gatewayId, Reading reading, DeviceContext? context, FieldEncryptor? encryptor)
     {
         json.WriteStartObject();
         json.WriteString("d"u8, reading.DeviceId.Value);
         json.WriteString("m"u8, reading.Metric);
-        json.WriteNumber("v"u8, reading.Value);
+        if (encryptor is not null && IsPersonal(reading, context))
+        {
+            json.WriteString("e"u8, encryptor.Encrypt(
+                reading.Value,
+                gatewayId,
+                reading.DeviceId.Value,
+                reading.Sequence,
+                reading.ReceivedAt.ToUnixTimeMilliseconds(),
+                reading.EventTime?.ToUnixTimeMilliseconds(),
+                reading.Metric));
+        }
+        else
+        {
+            json.WriteNumber("v"u8, reading.Value);
+        }
 
         // The unit is left out when the device's context already states it for this metric.
         var contextUnit = context?.Metrics.GetValueOrDefault(reading.Metric)?.Unit;

@@ -1,9 +1,9 @@
 using EdgeGateway.Configuration;
+using EdgeGateway.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace EdgeGateway.Hosting;
 
@@ -21,18 +21,8 @@ public static class GatewayHost
         });
         builder.Configuration.AddConfiguration(configuration.Root);
 
-        // Per-request lines of Kestrel and the MCP SDK are noise on a gateway; the Logging section can still lower these.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.UseUtcTimestamp = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.ColorBehavior = LoggerColorBehavior.Disabled;
-        });
+        builder.Logging.AddGatewayConsole(builder.Configuration.GetSection(LoggingOptions.SectionName), configuration.Logging);
+        builder.Logging.AddOtlpLogExport(configuration.Otlp, configuration.Gateway);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.Configure<HostOptions>(host =>
@@ -43,6 +33,7 @@ public static class GatewayHost
         builder.Services.AddGatewayOptions(builder.Configuration);
         builder.Services.AddCriticalFailureTracking();
         builder.Services.AddHostedService<StartupReport>();
+        builder.Services.AddOtlpExport();
 
         // Before the pipeline: services stop in reverse order, so the last status snapshot is final.
         builder.Services.AddGatewayStatus();

@@ -3,11 +3,13 @@ using EdgeGateway.Configuration;
 using EdgeGateway.Context;
 using EdgeGateway.Forwarding;
 using EdgeGateway.Hosting;
+using EdgeGateway.Logging;
 using EdgeGateway.Observability;
 using EdgeGateway.Operations;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Gpio;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -30,10 +32,18 @@ public static class GatewayServiceCollectionExtensions
         AddSection<ContextOptions>(services, configuration, ContextOptions.SectionName);
         AddSection<BufferOptions>(services, configuration, BufferOptions.SectionName);
         AddSection<KafkaOptions>(services, configuration, KafkaOptions.SectionName);
+        AddSection<EncryptionOptions>(services, configuration, EncryptionOptions.SectionName);
         AddSection<SerialOptions>(services, configuration, SerialOptions.SectionName);
         AddSection<GpioOptions>(services, configuration, GpioOptions.SectionName);
         AddSection<McpOptions>(services, configuration, McpOptions.SectionName);
         AddSection<ObservabilityOptions>(services, configuration, ObservabilityOptions.SectionName);
+        AddSection<OtlpOptions>(services, configuration, OtlpOptions.SectionName);
+
+        // Only the gateway's own keys: the rest of the section is .NET logging's.
+        services.AddOptions<LoggingOptions>()
+            .Bind(configuration.GetSection(LoggingOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LoggingOptions>>(new SectionValidator<LoggingOptions>(LoggingOptions.SectionName)));
         return services;
     }
 

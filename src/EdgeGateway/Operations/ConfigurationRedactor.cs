@@ -10,12 +10,14 @@ public static partial class ConfigurationRedactor
     /// <summary>What a secret's value is replaced with.</summary>
     public const string Mask = "***";
 
-    /// <summary>True when a key's last segment names a secret (password, secret, token, key, hash, credential).</summary>
+    /// <summary>True when a key's last segment names a secret (password, secret, token, key, hash, credential), not a file that holds one.</summary>
     public static bool IsSecret(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
         var last = key[(key.LastIndexOf(':') + 1)..];
-        return SecretName().IsMatch(last);
+
+        // A *File key (PasswordFile, KeyPasswordFile) names where a secret is, which an operator needs to see.
+        return SecretName().IsMatch(last) && !last.EndsWith("File", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The configuration as a JSON object; redacted keys are added to <paramref name="redacted"/>.</summary>

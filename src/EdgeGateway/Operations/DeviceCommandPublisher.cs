@@ -42,19 +42,11 @@ public sealed class DeviceCommandPublisher : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await using var client = new MqttClient(new MqttClientOptions
+            await using var client = new MqttClient(MqttBrokerConnection.ClientOptions(_options, _clientId, _timeProvider) with
             {
-                Host = _options.Host,
-                Port = _options.Port,
-                ProtocolVersion = _options.ProtocolVersion == Sources.MqttProtocolVersion.V311 ? Mqtt.Packets.MqttProtocolVersion.V311 : Mqtt.Packets.MqttProtocolVersion.V500,
-                ClientId = _clientId,
                 CleanStart = true,
-                Username = _options.Username,
-                Password = _options.Password,
-                Tls = _options.UseTls ? new MqttTlsOptions { CaFile = _options.CaFile } : null,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 Reconnect = new MqttReconnectOptions { Enabled = false },
-                TimeProvider = _timeProvider,
             });
             await client.ConnectAsync(cancellationToken);
             var result = await client.PublishAsync(

@@ -108,12 +108,17 @@ public sealed class GatewayTools(IServiceProvider services, McpAudit audit)
         [Description("The team or organisation responsible for it.")] string? owner = null,
         [Description("Free key/value labels.")] Dictionary<string, string>? tags = null,
         [Description("Per-metric context keyed by metric name: unit, calibration {scale, offset}, validRange {min, max}, samplingInterval (e.g. 60s).")] Dictionary<string, MetricDocument>? metrics = null,
-        [Description("Names of fields that are personal data.")] List<string>? personalData = null,
+        [Description("Metrics that are personal or sensitive data (e.g. plate_hash, occupants): their values leave the gateway only encrypted (needs Encryption:KeysFile).")] List<string>? personalData = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var caller = Caller(request);
         var deviceId = ParseId(id);
+        if (personalData is { Count: > 0 } && services.GetService<Microsoft.Extensions.Options.IOptions<EncryptionOptions>>()?.Value.IsEnabled != true)
+        {
+            throw InvalidParams($"personalData: no encryption key is configured ({EncryptionOptions.SectionName}:{nameof(EncryptionOptions.KeysFile)}), so these values would leave in plaintext; configure a key first");
+        }
+
         var before = _registry.Find(deviceId);
         DeviceContext after;
         try

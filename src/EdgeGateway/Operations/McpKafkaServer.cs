@@ -103,6 +103,7 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
                 new KafkaMcpServerSettings
                 {
                     BootstrapServers = _services.GetRequiredService<KafkaEndpoint>().BootstrapServers,
+                    Security = _services.GetRequiredService<KafkaEndpoint>().Security,
                     ControlTopic = _options.ControlTopic,
                     ReplyTopic = _options.ReplyTopic,
                     GatewayId = _gatewayId,

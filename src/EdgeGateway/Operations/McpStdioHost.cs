@@ -1,11 +1,11 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Configuration;
 using EdgeGateway.Context;
+using EdgeGateway.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Operations;
@@ -30,17 +30,7 @@ public static class McpStdioHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.AddConfiguration(configuration.Root);
-        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.UseUtcTimestamp = true;
-            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            console.ColorBehavior = LoggerColorBehavior.Disabled;
-        });
-        builder.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddGatewayConsole(builder.Configuration.GetSection(LoggingOptions.SectionName), configuration.Logging, toStandardError: true);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddGatewayOptions(builder.Configuration);

@@ -55,8 +55,13 @@ public static class PipelineServiceCollectionExtensions
                 new KafkaProducerSettings
                 {
                     BootstrapServers = provider.GetRequiredService<KafkaEndpoint>().BootstrapServers,
+                    Security = provider.GetRequiredService<KafkaEndpoint>().Security,
                     Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
+
+                    // The forwarder has one record in flight and waits for its delivery report, so
+                    // librdkafka never has a second record to put beside it: lingering only adds latency.
+                    Linger = TimeSpan.Zero,
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
                 },
                 (error, fatal) =>
@@ -65,6 +70,9 @@ public static class PipelineServiceCollectionExtensions
                     KafkaLog.ClientError(logger, error, fatal);
                 });
         });
+
+        // Before the forwarder: no personal-data value may leave unless a key is configured.
+        services.AddHostedService<FieldEncryptionGuard>();
 
         // Singletons run as hosted services, so the gateway's status can ask them for their counters.
         services.TryAddSingleton<KafkaForwarder>();

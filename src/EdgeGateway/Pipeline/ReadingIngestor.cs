@@ -2,7 +2,9 @@ using EdgeGateway.Buffering;
 using EdgeGateway.Context;
 using EdgeGateway.Decoding;
 using EdgeGateway.Domain;
+using EdgeGateway.Logging;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeGateway.Pipeline;
 
@@ -11,7 +13,7 @@ namespace EdgeGateway.Pipeline;
 /// <see cref="IngestAsync"/> completes only when everything it was given is durable (committed
 /// readings or committed dead letters), which is when the source may acknowledge it.
 /// </summary>
-public sealed partial class ReadingIngestor
+public sealed partial class ReadingIngestor : IDisposable
 {
     private readonly ContextEnricher _enricher;
     private readonly ReadingBuffer _buffer;
@@ -20,7 +22,7 @@ public sealed partial class ReadingIngestor
     private readonly ILogger _logger;
     private readonly DeviceOrigins? _origins;
     private readonly PipelineMetrics? _metrics;
-    private readonly HashSet<string> _loggedCauses = [];
+    private readonly BadInputLog _badInput;
     private readonly Dictionary<string, long> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _readings;
     private long _deadLetters;
@@ -32,11 +34,19 @@ public sealed partial class ReadingIngestor
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">The log.</param>
     /// <param name="origins">Where each device last sent from (for commands back to it), when tracked.</param>
+    /// <param name="logging">Section <c>Logging</c>: how long repeats of a bad-input cause are only counted.</param>
     /// <param name="metrics">The ingest path's instruments, when metrics are collected.</param>
     public ReadingIngestor(
-        ContextEnricher enricher, ReadingBuffer buffer, DeviceSequencer sequencer, TimeProvider timeProvider, ILogger<ReadingIngestor> logger,
-        DeviceOrigins? origins = null, PipelineMetrics? metrics = null)
+        ContextEnricher enricher,
+        ReadingBuffer buffer,
+        DeviceSequencer sequencer,
+        TimeProvider timeProvider,
+        ILogger<ReadingIngestor> logger,
+        DeviceOrigins? origins = null,
+        IOptions<LoggingOptions>? logging = null,
+        PipelineMetrics? metrics = null)
     {
+        _badInput = new BadInputLog((logging?.Value ?? new LoggingOptions()).BadInputWindow, timeProvider, logger);
         _origins = origins;
         _metrics = metrics;
         metrics?.Observe(GetStatistics);
@@ -75,7 +85,7 @@ public sealed partial class ReadingIngestor
             var message = item.Message;
             if (item.SourceFailure is { } refused)
             {
-                deadLetters.Add(DeadLetter(message, refused.ReasonName, refused.Detail));
+                deadLetters.Add(DeadLetter(message, refused.ReasonName, refused.Detail, refused.Field));
                 continue;
             }
 
@@ -84,7 +94,7 @@ public sealed partial class ReadingIngestor
             {
                 if (!template.TryGetDeviceId(message.Channel, out fromTopic, out var topicFailure))
                 {
-                    deadLetters.Add(DeadLetter(message, topicFailure.ReasonName, topicFailure.Detail));
+                    deadLetters.Add(DeadLetter(message, topicFailure.ReasonName, topicFailure.Detail, topicFailure.Field));
                     continue;
                 }
             }
@@ -92,7 +102,7 @@ public sealed partial class ReadingIngestor
             var decoded = item.Decoder.Decode(message, fromTopic);
             if (!decoded.IsSuccess)
             {
-                deadLetters.Add(DeadLetter(message, decoded.Failure!.ReasonName, decoded.Failure.Detail));
+                deadLetters.Add(DeadLetter(message, decoded.Failure!.ReasonName, decoded.Failure.Detail, decoded.Failure.Field));
                 continue;
             }
 
@@ -174,26 +184,24 @@ public sealed partial class ReadingIngestor
         }
     }
 
-    private DeadLetterEntry DeadLetter(RawMessage message, string reason, string? detail)
-    {
-        // Bad input is logged once per cause, not once per message.
-        bool first;
-        lock (_loggedCauses)
-        {
-            first = _loggedCauses.Add($"{message.SourceName}|{reason}");
-        }
+    /// <summary>Logs the repeats of bad input still being counted.</summary>
+    public void Dispose() => _badInput.Dispose();
 
-        if (first)
+    private DeadLetterEntry DeadLetter(RawMessage message, string reason, string? detail, string? field = null)
+    {
+        // Bad input is logged once per cause and window, not once per message. The detail stays with the
+        // dead letter and out of the log: it may quote the payload, and a payload may hold personal data.
+        if (_badInput.ShouldLog(message.SourceName, reason))
         {
-            LogFirstDeadLetter(_logger, message.SourceName, reason, detail ?? string.Empty, message.Channel);
+            LogFirstDeadLetter(_logger, message.SourceName, reason, field ?? "-", message.Channel, (long)_badInput.Window.TotalSeconds);
         }
 
         return DeadLetterEntry.FromRawMessage(message, reason, detail, _timeProvider.GetUtcNow());
     }
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Warning,
-        Message = "Dead-lettering input from {Source}: {Reason} ({Detail}) on {Channel}; further cases of this cause are counted, not logged")]
-    private static partial void LogFirstDeadLetter(ILogger logger, string source, string reason, string detail, string channel);
+        Message = "Dead-lettering input from {Source}: {Reason} (field {Field}) on {Channel}; more of this cause in the next {WindowSeconds} s are counted, not logged (the detail is with the dead letter: list_dead_letters)")]
+    private static partial void LogFirstDeadLetter(ILogger logger, string source, string reason, string field, string channel, long windowSeconds);
 }
 
 /// <summary>The ingest path's counters since the gateway started, from <see cref="ReadingIngestor.GetStatistics"/>.</summary>

@@ -28,14 +28,32 @@ public sealed class MqttBrokerOptions : IValidatableObject
     /// <summary>User name, if the broker requires one.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password, if the broker requires one. Never logged.</summary>
+    /// <summary>
+    /// Password, if the broker requires one: better set through the environment (<c>EDGEGW__Mqtt__Password</c>)
+    /// or <see cref="PasswordFile"/> than written into the file. Never logged or shown.
+    /// </summary>
     public string? Password { get; set; }
+
+    /// <summary>
+    /// A file holding the password (its trailing line break is ignored), read when the client starts. A relative
+    /// path is looked up in systemd's <c>$CREDENTIALS_DIRECTORY</c> when set (<c>LoadCredential=</c>).
+    /// </summary>
+    public string? PasswordFile { get; set; }
 
     /// <summary>Connect with TLS.</summary>
     public bool UseTls { get; set; }
 
-    /// <summary>CA certificate file (PEM) to trust for the broker's certificate; empty means the system store.</summary>
+    /// <summary>
+    /// CA certificate file (PEM) the broker's certificate must chain to. When set, only this CA is trusted
+    /// (the system store is not consulted); empty means the system store.
+    /// </summary>
     public string? CaFile { get; set; }
+
+    /// <summary>Client certificate (PEM) for brokers that require one (mosquitto <c>require_certificate true</c>); needs <see cref="ClientCertificateKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>The unencrypted PEM private key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientCertificateKeyFile { get; set; }
 
     /// <summary>How many unacknowledged QoS 1/2 messages the broker may send (MQTT 5.0); beyond it the broker holds them.</summary>
     [Range(1, 65535)]
@@ -77,9 +95,46 @@ public sealed class MqttBrokerOptions : IValidatableObject
             yield return new ValidationResult("a password needs a Username", [nameof(Password)]);
         }
 
-        if (!string.IsNullOrEmpty(CaFile) && !UseTls)
+        if (!string.IsNullOrEmpty(PasswordFile))
         {
-            yield return new ValidationResult("a CA file only applies with UseTls: true", [nameof(CaFile)]);
+            if (!string.IsNullOrEmpty(Password))
+            {
+                yield return new ValidationResult("set Password or PasswordFile, not both", [nameof(PasswordFile)]);
+            }
+
+            if (string.IsNullOrEmpty(Username))
+            {
+                yield return new ValidationResult("a password needs a Username", [nameof(PasswordFile)]);
+            }
+
+            if (CredentialFiles.CheckSecret(PasswordFile) is { } problem)
+            {
+                yield return new ValidationResult(problem, [nameof(PasswordFile)]);
+            }
+        }
+
+        foreach (var (key, value) in new[] { (nameof(CaFile), CaFile), (nameof(ClientCertificateFile), ClientCertificateFile), (nameof(ClientCertificateKeyFile), ClientCertificateKeyFile) })
+        {
+            if (!string.IsNullOrEmpty(value) && !UseTls)
+            {
+                yield return new ValidationResult($"{key} only applies with UseTls: true", [key]);
+            }
+        }
+
+        if (UseTls && !string.IsNullOrEmpty(CaFile) && CredentialFiles.CheckCertificates(CaFile) is { } caProblem)
+        {
+            yield return new ValidationResult(caProblem, [nameof(CaFile)]);
+        }
+
+        if (string.IsNullOrEmpty(ClientCertificateFile) != string.IsNullOrEmpty(ClientCertificateKeyFile))
+        {
+            yield return string.IsNullOrEmpty(ClientCertificateFile)
+                ? new ValidationResult("a client certificate key needs ClientCertificateFile", [nameof(ClientCertificateFile)])
+                : new ValidationResult("a client certificate needs its ClientCertificateKeyFile (PEM)", [nameof(ClientCertificateKeyFile)]);
+        }
+        else if (UseTls && !string.IsNullOrEmpty(ClientCertificateFile) && CredentialFiles.CheckCertificateAndKey(ClientCertificateFile, ClientCertificateKeyFile!) is { } certificateProblem)
+        {
+            yield return new ValidationResult(certificateProblem, [nameof(ClientCertificateFile)]);
         }
 
         if (CommandTopic.Contains('+', StringComparison.Ordinal) || CommandTopic.Contains('#', StringComparison.Ordinal)

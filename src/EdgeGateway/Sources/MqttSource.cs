@@ -115,22 +115,14 @@ public sealed partial class MqttSource : BackgroundService
             SetState(MqttSourceState.Connecting, null);
         }
 
-        await using var client = new MqttClient(new MqttClientOptions
+        await using var client = new MqttClient(MqttBrokerConnection.ClientOptions(_options, _clientId, _timeProvider) with
         {
-            Host = _options.Host,
-            Port = _options.Port,
-            ProtocolVersion = _options.ProtocolVersion == MqttProtocolVersion.V311 ? Mqtt.Packets.MqttProtocolVersion.V311 : Mqtt.Packets.MqttProtocolVersion.V500,
-            ClientId = _clientId,
             CleanStart = false,
             SessionExpiry = _options.SessionExpiry,
             KeepAlive = _options.KeepAlive,
-            Username = _options.Username,
-            Password = _options.Password,
-            Tls = _options.UseTls ? new MqttTlsOptions { CaFile = _options.CaFile } : null,
             ReceiveMaximum = (ushort)_options.ReceiveMaximum,
             MaximumPacketSize = MaximumPacketSize,
             AcknowledgementMode = MqttAcknowledgementMode.Manual,
-            TimeProvider = _timeProvider,
             Logger = new ClientLogger(_clientLogger, RecordClientError),
         });
         client.ConnectionStateChanged += OnConnectionStateChanged;

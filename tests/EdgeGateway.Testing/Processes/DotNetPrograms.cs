@@ -40,20 +40,32 @@ public static class DotNetPrograms
 
     /// <summary>
     /// The same rule as for in-process logs: an edge-gateway process must not have logged an error
-    /// (<c>fail:</c>/<c>crit:</c> lines of the console format) unless <paramref name="expected"/> allows it.
+    /// (see <see cref="IsErrorLogLine"/>) unless <paramref name="expected"/> allows it.
     /// </summary>
     /// <exception cref="Xunit.Sdk.XunitException">Lists the unexpected error lines.</exception>
     public static void AssertNoErrorLogLines(ExternalProcess process, Func<string, bool>? expected = null)
     {
         ArgumentNullException.ThrowIfNull(process);
         var errors = process.StandardOutput.Concat(process.StandardError)
-            .Where(line => line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal))
+            .Where(IsErrorLogLine)
             .Where(line => expected is null || !expected(line))
             .ToList();
         if (errors.Count > 0)
         {
             throw new Xunit.Sdk.XunitException($"The process logged {errors.Count} unexpected error line(s):\n{string.Join('\n', errors)}");
         }
+    }
+
+    /// <summary>
+    /// True for an Error or Critical event in any of the console formats: <c>fail:</c>/<c>crit:</c> (simple),
+    /// a syslog priority of 0-3 (<c>&lt;3&gt;</c>, systemd), <c>"level":"error"</c>/<c>"critical"</c> (json).
+    /// </summary>
+    public static bool IsErrorLogLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal)
+            || (line.Length > 3 && line[0] == '<' && line[1] is >= '0' and <= '3' && line[2] == '>')
+            || line.Contains("\"level\":\"error\"", StringComparison.Ordinal) || line.Contains("\"level\":\"critical\"", StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string?> GatewayEnvironment(IReadOnlyDictionary<string, string?>? environment)

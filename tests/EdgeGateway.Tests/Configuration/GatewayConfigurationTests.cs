@@ -67,17 +67,6 @@ public sealed class GatewayConfigurationTests : IDisposable
         Assert.Equal(KafkaSecurityProtocol.Plaintext, configuration.Kafka.SecurityProtocol);
     }
 
-    [Theory]
-    [InlineData("ssl")]
-    [InlineData("sasl-ssl")]
-    public void A_Kafka_security_protocol_not_implemented_yet_is_refused_not_ignored(string protocol)
-    {
-        var error = Single(Invalid($$"""{ "Kafka": { "SecurityProtocol": "{{protocol}}" } }"""));
-
-        Assert.Equal("Kafka:SecurityProtocol", error.Key);
-        Assert.Contains("only plaintext is implemented", error.Problem, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void A_missing_required_key_is_named()
     {

@@ -161,7 +161,7 @@ public sealed class McpBatchEncoderTests
         using var response = JsonDocument.Parse(line!);
         Assert.Equal("9b2f6a1e-0c4d-4e7a-9f00-1234567890ab", response.RootElement.GetProperty("id").GetString());
         var text = response.RootElement.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString();
-        Assert.Equal("ingested 3 readings of batch 9b2f6a1e-0c4d-4e7a-9f00-1234567890ab (schema 1, 1 devices)", text);
+        Assert.Equal("ingested 3 readings of batch 9b2f6a1e-0c4d-4e7a-9f00-1234567890ab (schema 2, 1 devices)", text);
         Assert.Equal(3, received!.Value.GetArrayLength());
     }
 
