@@ -58,7 +58,7 @@ public sealed partial class KafkaEndpoint : IDisposable
     /// <inheritdoc />
     public void Dispose() => _embedded?.Dispose();
 
-    [LoggerMessage(EventId = 710, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 712, Level = LogLevel.Warning,
         Message = "Kafka:BootstrapServers is not set: forwarding to an embedded mock Kafka cluster at {BootstrapServers} (topic {Topic}). " +
                   "It keeps records in memory only and loses them when the gateway stops: for try-outs, not for production")]
     private static partial void LogEmbedded(ILogger logger, string bootstrapServers, string topic);

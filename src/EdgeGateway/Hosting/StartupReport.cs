@@ -18,13 +18,15 @@ internal sealed partial class StartupReport(
     IOptions<BufferOptions> buffer,
     IOptions<KafkaOptions> kafka,
     KafkaEndpoint kafkaEndpoint,
+    IHostApplicationLifetime lifetime,
     ILogger<StartupReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         LogStarted(logger, gateway.Value.EffectiveId, ThisAssembly.Version);
         LogSettings(logger, mqtt.Value.Host, mqtt.Value.Port, buffer.Value.Path, buffer.Value.FullPolicy, kafkaEndpoint.IsEmbedded ? $"embedded {kafkaEndpoint.BootstrapServers}" : kafkaEndpoint.BootstrapServers, kafka.Value.Topic);
-        LogReady(logger);
+        // Only once every stage has started, as READY=1 to systemd: "ready" in the log means ready.
+        lifetime.ApplicationStarted.Register(() => LogReady(logger));
         return Task.CompletedTask;
     }
 

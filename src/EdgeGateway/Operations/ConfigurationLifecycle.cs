@@ -327,16 +327,16 @@ public sealed partial class ConfigurationLifecycle : IDisposable
 
     private static McpProtocolException Refused(string message) => new(message, McpErrorCode.InvalidParams);
 
-    [LoggerMessage(EventId = 910, Level = LogLevel.Information, Message = "Configuration version {Version} applied (from version {Previous}): {Keys}")]
+    [LoggerMessage(EventId = 940, Level = LogLevel.Information, Message = "Configuration version {Version} applied (from version {Previous}): {Keys}")]
     private static partial void LogApplied(ILogger logger, long version, long previous, string keys);
 
-    [LoggerMessage(EventId = 911, Level = LogLevel.Warning, Message = "Applying configuration version {Version} failed in {Component} ({Reason}); rolling back")]
+    [LoggerMessage(EventId = 941, Level = LogLevel.Warning, Message = "Applying configuration version {Version} failed in {Component} ({Reason}); rolling back")]
     private static partial void LogApplyFailed(ILogger logger, string component, long version, string reason);
 
-    [LoggerMessage(EventId = 912, Level = LogLevel.Error, Message = "Rolling {Component} back to configuration version {Version} failed: {Reason}")]
+    [LoggerMessage(EventId = 942, Level = LogLevel.Error, Message = "Rolling {Component} back to configuration version {Version} failed: {Reason}")]
     private static partial void LogRollbackFailed(ILogger logger, string component, long version, string reason);
 
-    [LoggerMessage(EventId = 913, Level = LogLevel.Error, Message = "Configuration version {Version} was applied but could not be stored ({Reason}); rolled back")]
+    [LoggerMessage(EventId = 943, Level = LogLevel.Error, Message = "Configuration version {Version} was applied but could not be stored ({Reason}); rolled back")]
     private static partial void LogNotStored(ILogger logger, long version, string reason);
 }
 
