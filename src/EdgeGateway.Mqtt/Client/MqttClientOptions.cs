@@ -152,7 +152,7 @@ public enum MqttAcknowledgementMode
 /// <summary>TLS settings for the broker connection.</summary>
 public sealed class MqttTlsOptions
 {
-    /// <summary>CA certificate file (PEM) that signs the broker's certificate; null trusts the system store.</summary>
+    /// <summary>CA certificate file (PEM) that signs the broker's certificate: when set, only it is trusted (the system store is not consulted); null trusts the system store.</summary>
     public string? CaFile { get; init; }
 
     /// <summary>Client certificate (with private key) for brokers that require one.</summary>

@@ -60,8 +60,8 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
 
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Logging.BadInputLog _notKeptLog;
     private readonly BufferMetrics? _metrics;
+    private readonly Logging.BadInputLog _notKeptLog;
     private readonly IFreeSpaceProbe _freeSpace;
     private readonly string _path;
     private readonly string _directory;
@@ -99,7 +99,8 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="InvalidOperationException">The file is from a newer version or cannot use WAL.</exception>
     /// <exception cref="Microsoft.Data.Sqlite.SqliteException">SQLite cannot open the file.</exception>
-    public ReadingBuffer(BufferOptions options, TimeProvider timeProvider, ILogger<ReadingBuffer> logger, IFreeSpaceProbe? freeSpace = null, TimeSpan? badInputWindow = null, BufferMetrics? metrics = null)
+    public ReadingBuffer(
+        BufferOptions options, TimeProvider timeProvider, ILogger<ReadingBuffer> logger, IFreeSpaceProbe? freeSpace = null, TimeSpan? badInputWindow = null, BufferMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -117,8 +118,8 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
 
         _time = timeProvider;
         _logger = logger;
-        _notKeptLog = new Logging.BadInputLog(badInputWindow ?? TimeSpan.FromMinutes(1), timeProvider, logger);
         _metrics = metrics;
+        _notKeptLog = new Logging.BadInputLog(badInputWindow ?? TimeSpan.FromMinutes(1), timeProvider, logger);
         _freeSpace = freeSpace ?? new FileSystemFreeSpaceProbe();
         _path = Path.GetFullPath(options.Path);
         _directory = Path.GetDirectoryName(_path)!;

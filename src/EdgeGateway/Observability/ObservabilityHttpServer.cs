@@ -84,7 +84,10 @@ public sealed partial class ObservabilityHttpServer : IHostedService, IAsyncDisp
         });
         _app = builder.Build();
         _app.Run(HandleAsync);
-        await _app.StartAsync(cancellationToken);
+
+        // Not the host's start token: a SIGTERM while Kestrel starts would fail the whole start (exit 1) instead of
+        // the clean stop that follows anyway. Binding fails fast on its own (port taken), so nothing here can hang.
+        await _app.StartAsync(CancellationToken.None);
         var bound = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         Address = bound is not null && Uri.TryCreate(bound, UriKind.Absolute, out var actual) ? actual : uri;
         var url = Address.GetLeftPart(UriPartial.Authority);

@@ -21,8 +21,8 @@ public sealed partial class ReadingIngestor : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DeviceOrigins? _origins;
-    private readonly BadInputLog _badInput;
     private readonly PipelineMetrics? _metrics;
+    private readonly BadInputLog _badInput;
     private readonly Dictionary<string, long> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _readings;
     private long _deadLetters;

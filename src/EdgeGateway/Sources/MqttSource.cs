@@ -172,6 +172,9 @@ public sealed partial class MqttSource : BackgroundService
             {
                 group.Clear();
                 items.Clear();
+
+                // One clock reading per group: the messages were taken from the client together.
+                var receivedAt = _timeProvider.GetUtcNow();
                 while (group.Count < GroupSize && client.Messages.TryRead(out var message))
                 {
                     group.Add(message);
@@ -188,7 +191,7 @@ public sealed partial class MqttSource : BackgroundService
                         payload = payload[..Math.Min(payload.Length, OversizeBytesKept)];
                     }
 
-                    var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, payload, _timeProvider.GetUtcNow());
+                    var raw = new RawMessage(SourceKind.Mqtt, "mqtt", message.Topic, payload, receivedAt);
                     items.Add(new IngestItem(raw, subscription.Decoder, subscription.Template) { SourceFailure = tooLarge });
                 }
 

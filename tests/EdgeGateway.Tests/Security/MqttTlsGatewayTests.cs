@@ -17,6 +17,9 @@ namespace EdgeGateway.Tests.Security;
 /// </summary>
 public sealed class MqttTlsGatewayTests : LoggedTest
 {
+    // Gateways start slowly on a loaded machine; the first signs of life get twice the usual wait.
+    private static readonly TimeSpan StartTimeout = TestTimeouts.Default * 2;
+
     private const string MqttPassword = "mqtt-tls-Pa55-41c7";
     private readonly GatewayRig _rig = new("mqtt-tls");
     private readonly TempDirectory _credentials = TempDirectory.Create("credentials");
@@ -44,7 +47,7 @@ public sealed class MqttTlsGatewayTests : LoggedTest
         var gateway = DotNetPrograms.StartGateway(["run", "--config", config], CredentialsEnvironment());
         await using (gateway)
         {
-            await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/aq/+", StringComparison.Ordinal), "the gateway subscribed over TLS", cancellationToken: CancellationToken);
+            await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/aq/+", StringComparison.Ordinal), "the gateway subscribed over TLS", StartTimeout, CancellationToken);
             await sensors.PublishAsync(SensorPublisher.Readings(fleet, 0, 10));
             await consumer.WaitForDistinctAsync(30);
             await GatewayRig.StopGatewayAsync(gateway);
@@ -75,7 +78,8 @@ public sealed class MqttTlsGatewayTests : LoggedTest
                     && line.Contains("issued by 'CN=EdgeGateway test CA'", StringComparison.Ordinal)
                     && line.Contains("CN=Some other CA", StringComparison.Ordinal),
             "the gateway logs why it refuses the broker",
-            cancellationToken: CancellationToken);
+            StartTimeout,
+            CancellationToken);
         await AssertStatusShowsAsync(config, "does not chain to the CA file", otherCa, "CN=EdgeGateway test CA");
     }
 
@@ -92,7 +96,8 @@ public sealed class MqttTlsGatewayTests : LoggedTest
         await gateway.WaitForOutputAsync(
             line => line.Contains("without a client certificate", StringComparison.Ordinal),
             "the gateway logs that the broker may want a client certificate",
-            cancellationToken: CancellationToken);
+            StartTimeout,
+            CancellationToken);
         await AssertStatusShowsAsync(config, "without a client certificate");
     }
 
@@ -128,7 +133,8 @@ public sealed class MqttTlsGatewayTests : LoggedTest
                 return texts.All(text => status.StandardOutput.Contains(text, StringComparison.Ordinal));
             },
             $"the status shows {string.Join(", ", texts)}",
-            cancellationToken: CancellationToken);
+            StartTimeout,
+            CancellationToken);
         Assert.DoesNotContain(MqttPassword, status!.StandardOutput, StringComparison.Ordinal);
     }
 }

@@ -25,6 +25,9 @@ namespace EdgeGateway.Tests.Security;
 /// </summary>
 public sealed class SecretsAbsentTests : LoggedTest
 {
+    // Gateways start slowly on a loaded machine; the first signs of life get twice the usual wait.
+    private static readonly TimeSpan StartTimeout = TestTimeouts.Default * 2;
+
     private const string MqttSecret = "mqtt-SECRET-7b1e94";
     private const string SaslSecret = "sasl-SECRET-2c8d51";
     private const string KeySecret = "keypw-SECRET-93af0e";
@@ -56,8 +59,8 @@ public sealed class SecretsAbsentTests : LoggedTest
         };
 
         await using var gateway = DotNetPrograms.StartGateway(["run", "--config", config], environment);
-        await gateway.WaitForOutputAsync(line => line.Contains("MCP over HTTP listening on", StringComparison.Ordinal), "the MCP endpoint listens", cancellationToken: CancellationToken);
-        await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/aq/+", StringComparison.Ordinal), "the gateway subscribed over TLS with its password", cancellationToken: CancellationToken);
+        await gateway.WaitForOutputAsync(line => line.Contains("MCP over HTTP listening on", StringComparison.Ordinal), "the MCP endpoint listens", StartTimeout, CancellationToken);
+        await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/aq/+", StringComparison.Ordinal), "the gateway subscribed over TLS with its password", StartTimeout, CancellationToken);
 
         // The secrets went where they belong: the key password opened the client key, the SASL password reached the broker.
         Assert.Contains("CN=edgegw-test-client", await Eventually.WithinAsync(kafka.TlsClient.Task, "the Kafka TLS handshake with the client certificate"), StringComparison.Ordinal);
@@ -84,7 +87,8 @@ public sealed class SecretsAbsentTests : LoggedTest
                 return status.ExitCode == 0;
             },
             "the gateway's status is readable",
-            cancellationToken: CancellationToken);
+            StartTimeout,
+            CancellationToken);
         gateway.Terminate();
         await gateway.WaitForExitAsync(cancellationToken: CancellationToken);
 
