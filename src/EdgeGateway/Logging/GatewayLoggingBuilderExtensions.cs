@@ -27,7 +27,7 @@ public static class GatewayLoggingBuilderExtensions
         logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
         logging.AddConfiguration(loggingSection);
         logging.SetMinimumLevel(LogLevel.Information);
-        switch (options.Format)
+        switch (Resolve(options.Format, toStandardError ? System.Console.IsErrorRedirected : System.Console.IsOutputRedirected, Environment.GetEnvironmentVariable("JOURNAL_STREAM")))
         {
             case LogFormat.Json:
                 logging.AddConsole(console => console.FormatterName = JsonLineFormatter.FormatterName);
@@ -60,4 +60,15 @@ public static class GatewayLoggingBuilderExtensions
 
         return logging;
     }
+
+    /// <summary>The format <paramref name="configured"/> means where the log goes.</summary>
+    /// <param name="configured">The configured <c>Logging:Format</c>.</param>
+    /// <param name="redirected">True when the log's stream is not a terminal.</param>
+    /// <param name="journalStream">The value of <c>$JOURNAL_STREAM</c> (systemd sets it when the stream is the journal).</param>
+    public static LogFormat Resolve(LogFormat configured, bool redirected, string? journalStream) => configured switch
+    {
+        LogFormat.Auto when redirected || !string.IsNullOrEmpty(journalStream) => LogFormat.Systemd,
+        LogFormat.Auto => LogFormat.Simple,
+        _ => configured,
+    };
 }

@@ -12,8 +12,8 @@ public sealed class LoggingOptions
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Logging";
 
-    /// <summary>How each log event is written to standard output (<c>systemd</c>, <c>json</c> or <c>simple</c>).</summary>
-    public LogFormat Format { get; set; } = LogFormat.Systemd;
+    /// <summary>How each log event is written to standard output (<c>auto</c>, <c>systemd</c>, <c>json</c> or <c>simple</c>).</summary>
+    public LogFormat Format { get; set; } = LogFormat.Auto;
 
     /// <summary>
     /// How long repeats of one bad-input cause (a reason from a source) are only counted after the first is
@@ -27,6 +27,12 @@ public sealed class LoggingOptions
 [TypeConverter(typeof(KebabCaseEnumConverter))]
 public enum LogFormat
 {
+    /// <summary>
+    /// <see cref="Simple"/> when the log goes to a terminal (someone trying the gateway out), <see cref="Systemd"/>
+    /// otherwise: under systemd (<c>$JOURNAL_STREAM</c>), into a pipe or a file.
+    /// </summary>
+    Auto,
+
     /// <summary>
     /// One line per event with a syslog priority prefix (<c>&lt;4&gt;</c>) that journald turns into the entry's
     /// priority; no timestamp (journald adds it), no colours, line breaks in messages and exceptions folded.

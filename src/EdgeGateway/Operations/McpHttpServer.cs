@@ -115,10 +115,10 @@ public sealed partial class McpHttpServer : IHostedService, IAsyncDisposable
 
     private X509Certificate2 LoadCertificate()
     {
-        var file = _options.CertificateFile!;
+        var file = Configuration.CredentialFiles.Resolve(_options.CertificateFile!);
         return string.IsNullOrWhiteSpace(_options.CertificateKeyFile)
             ? X509CertificateLoader.LoadPkcs12FromFile(file, _options.CertificatePassword)
-            : X509Certificate2.CreateFromPemFile(file, _options.CertificateKeyFile);
+            : X509Certificate2.CreateFromPemFile(file, Configuration.CredentialFiles.Resolve(_options.CertificateKeyFile));
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -121,12 +121,13 @@ public sealed class McpHttpOptions : IValidatableObject
             yield return new ValidationResult("a certificate is configured: use an https URL", [nameof(Url)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(CertificateFile) && !File.Exists(CertificateFile))
+        // Relative paths are looked up in $CREDENTIALS_DIRECTORY when systemd sets it (LoadCredential=).
+        if (!string.IsNullOrWhiteSpace(CertificateFile) && !File.Exists(CredentialFiles.Resolve(CertificateFile)))
         {
             yield return new ValidationResult($"'{CertificateFile}' does not exist", [nameof(CertificateFile)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(CertificateKeyFile) && !File.Exists(CertificateKeyFile))
+        if (!string.IsNullOrWhiteSpace(CertificateKeyFile) && !File.Exists(CredentialFiles.Resolve(CertificateKeyFile)))
         {
             yield return new ValidationResult($"'{CertificateKeyFile}' does not exist", [nameof(CertificateKeyFile)]);
         }

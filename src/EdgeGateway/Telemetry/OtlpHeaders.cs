@@ -19,7 +19,11 @@ internal static class OtlpHeaders
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = File.ReadAllLines(Configuration.CredentialFiles.Resolve(path));
+        }
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InvalidOperationException($"Otlp:HeadersFile '{path}' does not exist", error);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

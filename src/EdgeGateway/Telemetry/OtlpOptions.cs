@@ -29,7 +29,8 @@ public sealed class OtlpOptions : IValidatableObject
     /// <summary>
     /// A file of headers sent with every export (an API key, an <c>Authorization</c> header): one
     /// <c>name=value</c> per line, or comma-separated as in <c>OTEL_EXPORTER_OTLP_HEADERS</c>. Empty: the
-    /// exporter reads <c>OTEL_EXPORTER_OTLP_HEADERS</c> from the environment. The values are never logged.
+    /// exporter reads <c>OTEL_EXPORTER_OTLP_HEADERS</c> from the environment. The values are never logged. A relative
+    /// path is looked up in <c>$CREDENTIALS_DIRECTORY</c> when systemd sets it (<c>LoadCredential=</c>).
     /// </summary>
     public string HeadersFile { get; set; } = string.Empty;
 
@@ -57,9 +58,23 @@ public sealed class OtlpOptions : IValidatableObject
             yield return new ValidationResult("must not hold a user or password; put credentials in Otlp:HeadersFile", [nameof(Endpoint)]);
         }
 
-        if (!string.IsNullOrWhiteSpace(HeadersFile) && !File.Exists(HeadersFile))
+        if (!string.IsNullOrWhiteSpace(HeadersFile))
         {
-            yield return new ValidationResult($"'{HeadersFile}' does not exist", [nameof(HeadersFile)]);
+            // Read at load so a malformed file is a configuration error (exit 2) rather than a failed start.
+            string? problem = null;
+            try
+            {
+                OtlpHeaders.Read(HeadersFile);
+            }
+            catch (InvalidOperationException error)
+            {
+                problem = error.Message;
+            }
+
+            if (problem is not null)
+            {
+                yield return new ValidationResult(problem, [nameof(HeadersFile)]);
+            }
         }
     }
 }

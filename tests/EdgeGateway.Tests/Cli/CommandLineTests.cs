@@ -41,7 +41,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("""{ "Mqtt": { "Port": 70000 }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:Port: 70000 is out of range")]
     [InlineData("""{ "Buffer": { "FullPolicy": "yolo" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Buffer:FullPolicy: 'yolo' is not one of: block, drop-oldest, reject-new")]
     [InlineData("""{ "Mqtt": { "MaxPayloadSize": "2MiB" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Mqtt:MaxPayloadSize: 2MiB is out of range (must be between 1KiB and 1MiB)")]
-    [InlineData("""{ "Logging": { "Format": "xml", "LogLevel": { "Default": "Debug" } }, "Kafka": { "BootstrapServers": "k:1" } }""", "Logging:Format: 'xml' is not one of: systemd, json, simple")]
+    [InlineData("""{ "Logging": { "Format": "xml", "LogLevel": { "Default": "Debug" } }, "Kafka": { "BootstrapServers": "k:1" } }""", "Logging:Format: 'xml' is not one of: auto, systemd, json, simple")]
     [InlineData("""{ "Otlp": { "Endpoint": "http://collector:4318", "Protocol": "udp" }, "Kafka": { "BootstrapServers": "k:1" } }""", "Otlp:Protocol: 'udp' is not one of: http-protobuf, grpc")]
     public async Task Validate_rejects_an_invalid_file_with_exit_code_2_naming_the_key(string json, string expected)
     {

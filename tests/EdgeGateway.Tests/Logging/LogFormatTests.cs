@@ -52,12 +52,12 @@ public sealed class LogFormatTests
     }
 
     [Fact]
-    public void Systemd_is_the_default_and_writes_one_line_with_the_syslog_priority_even_for_an_exception()
+    public void Systemd_writes_one_line_with_the_syslog_priority_even_for_an_exception()
     {
         var exception = Thrown();
         Assert.Contains('\n', exception.ToString());
 
-        var text = Write(new LoggingOptions().Format, LogLevel.Error, exception);
+        var text = Write(LogFormat.Systemd, LogLevel.Error, exception);
 
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
         var line = Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -65,6 +65,17 @@ public sealed class LogFormatTests
         Assert.Contains("the commit failed", line, StringComparison.Ordinal);
         Assert.Contains("disk I/O error second line of the inner message", line, StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', line);
+    }
+
+    [Theory]
+    [InlineData(true, null, LogFormat.Systemd)]
+    [InlineData(false, "8:12345", LogFormat.Systemd)]
+    [InlineData(false, null, LogFormat.Simple)]
+    public void Auto_is_the_default_and_means_simple_on_a_terminal_and_systemd_in_the_journal_or_a_pipe(bool redirected, string? journalStream, LogFormat expected)
+    {
+        Assert.Equal(LogFormat.Auto, new LoggingOptions().Format);
+        Assert.Equal(expected, GatewayLoggingBuilderExtensions.Resolve(LogFormat.Auto, redirected, journalStream));
+        Assert.Equal(LogFormat.Json, GatewayLoggingBuilderExtensions.Resolve(LogFormat.Json, redirected: false, journalStream: null));
     }
 
     [Theory]

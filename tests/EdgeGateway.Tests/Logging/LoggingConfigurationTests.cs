@@ -25,7 +25,7 @@ public sealed class LoggingConfigurationTests : IDisposable
     {
         var configuration = Load("""  "Gateway": { "Id": "gw-1" } """);
 
-        Assert.Equal(LogFormat.Systemd, configuration.Logging.Format);
+        Assert.Equal(LogFormat.Auto, configuration.Logging.Format);
         Assert.Equal(TimeSpan.FromMinutes(1), configuration.Logging.BadInputWindow);
         Assert.False(configuration.Otlp.Enabled);
         Assert.Equal(OtlpProtocol.HttpProtobuf, configuration.Otlp.Protocol);
@@ -56,7 +56,7 @@ public sealed class LoggingConfigurationTests : IDisposable
     }
 
     [Theory]
-    [InlineData(""" "Logging": { "Format": "xml" } """, "Logging:Format", "'xml' is not one of: systemd, json, simple")]
+    [InlineData(""" "Logging": { "Format": "xml" } """, "Logging:Format", "'xml' is not one of: auto, systemd, json, simple")]
     [InlineData(""" "Logging": { "BadInputWindow": "0s" } """, "Logging:BadInputWindow", "out of range")]
     [InlineData(""" "Otlp": { "Endpoint": "collector:4318" } """, "Otlp:Endpoint", "not an http:// or https:// address")]
     [InlineData(""" "Otlp": { "Endpoint": "https://user:pa55@collector:4318" } """, "Otlp:Endpoint", "put credentials in Otlp:HeadersFile")]
@@ -70,6 +70,20 @@ public sealed class LoggingConfigurationTests : IDisposable
         var single = Assert.Single(error.Errors);
         Assert.Equal(key, single.Key);
         Assert.Contains(problem, single.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_malformed_headers_file_is_refused_at_load_naming_the_line_but_not_the_value()
+    {
+        var headers = _directory.File("otlp-headers");
+        File.WriteAllText(headers, "# collector key\nx-api-key=fine\nsecret-token-without-name\n");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load($$""" "Otlp": { "Endpoint": "http://collector:4318", "HeadersFile": "{{headers}}" } """));
+
+        var single = Assert.Single(error.Errors);
+        Assert.Equal("Otlp:HeadersFile", single.Key);
+        Assert.Contains("line 3: expected name=value", single.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-token", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
