@@ -38,9 +38,13 @@ public sealed class KafkaOptions : IValidatableObject
     [SizeRange("1KiB", "100MiB")]
     public ByteSize BatchMaxSize { get; set; } = new(900_000);
 
-    /// <summary>How long to wait for more readings before sending a batch that is not full.</summary>
+    /// <summary>
+    /// How long the producer holds a batch record to send it together with the next ones (librdkafka
+    /// <c>linger.ms</c>). Batches are formed from what the buffer holds while the previous one is in flight,
+    /// so this adds to the latency of every reading; raise it only to save requests on a metered link.
+    /// </summary>
     [DurationRange("0ms", "1m")]
-    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
     /// The most readings per second the forwarder sends, averaged over batches; 0 = as fast as the

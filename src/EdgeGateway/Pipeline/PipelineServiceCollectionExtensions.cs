@@ -58,6 +58,7 @@ public static class PipelineServiceCollectionExtensions
                     Security = provider.GetRequiredService<KafkaEndpoint>().Security,
                     Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
+                    Linger = kafka.Linger,
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
                 },
                 (error, fatal) =>
