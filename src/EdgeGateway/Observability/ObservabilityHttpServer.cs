@@ -69,27 +69,9 @@ public sealed partial class ObservabilityHttpServer : IHostedService, IAsyncDisp
             return;
         }
 
-        var uri = _options.ListenUri;
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "edge-gateway-observability" });
-        builder.Services.AddSingleton(_loggerFactory);
-
-        // The gateway's host owns signals and lifetime; an inner console lifetime would hook SIGTERM again and log its banner.
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 0;
-            var address = string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
-            kestrel.Listen(address, uri.Port);
-        });
-        _app = builder.Build();
-        _app.Run(HandleAsync);
-
-        // Not the host's start token: a SIGTERM while Kestrel starts would fail the whole start (exit 1) instead of
-        // the clean stop that follows anyway. Binding fails fast on its own (port taken), so nothing here can hang.
-        await _app.StartAsync(CancellationToken.None);
-        var bound = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        Address = bound is not null && Uri.TryCreate(bound, UriKind.Absolute, out var actual) ? actual : uri;
+        (_app, var address) = await Hosting.EmbeddedKestrel.StartAsync(
+            "edge-gateway-observability", _options.ListenUri, _loggerFactory, maxRequestBodySize: 0, HandleAsync);
+        Address = address;
         var url = Address.GetLeftPart(UriPartial.Authority);
         LogListening(_logger, url);
     }
@@ -182,13 +164,6 @@ public sealed partial class ObservabilityHttpServer : IHostedService, IAsyncDisp
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
-    }
-
-    private sealed class EmbeddedLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Metrics and health listening on {Url} (/metrics, /healthz, /readyz)")]

@@ -67,24 +67,19 @@ public sealed partial class McpHttpServer : IHostedService, IAsyncDisposable
         }
 
         var uri = _options.ListenUri;
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "edge-gateway-mcp" });
-        builder.Services.AddSingleton(_loggerFactory);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
-            var address = string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
-            kestrel.Listen(address, uri.Port, listen =>
+        (_app, _) = await Hosting.EmbeddedKestrel.StartAsync(
+            "edge-gateway-mcp",
+            uri,
+            _loggerFactory,
+            maxRequestBodySize: 4 * 1024 * 1024,
+            HandleAsync,
+            listen =>
             {
                 if (uri.Scheme == Uri.UriSchemeHttps)
                 {
                     listen.UseHttps(LoadCertificate());
                 }
             });
-        });
-        _app = builder.Build();
-        _app.Run(HandleAsync);
-        await _app.StartAsync(cancellationToken);
         Address = uri;
         var url = $"{uri.GetLeftPart(UriPartial.Authority)}{Path}";
         LogListening(_logger, url, _tokens.Count);
