@@ -9,7 +9,8 @@ public sealed class DurabilityTests : BufferTest
     [Fact]
     public async Task Committed_rows_survive_a_restart_with_their_sequence_device_time_and_payload()
     {
-        var receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_123);
+        // Now, to the millisecond (what the file keeps): a fixed date would fall to the age sweep once the real clock is MaxAge past it.
+        var receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var first = Open();
         var a = await AppendAsync(first, Entry("aq-1", "one", receivedAt: receivedAt), Entry("aq-2", "two", receivedAt: receivedAt));
         var b = await AppendAsync(first, Entry("aq-1", string.Empty, receivedAt: receivedAt));
