@@ -475,17 +475,36 @@ public sealed partial class ReadingBuffer
         }
 
         group.Add(first);
-        var remaining = _commitInterval - _time.GetElapsedTime(((IWriteOperation)first).EnqueuedAt);
-        if (remaining > TimeSpan.Zero && first.Rows + _backlog.Count + _writes.Reader.Count < _commitMaxCount)
+        var enqueuedAt = ((IWriteOperation)first).EnqueuedAt;
+        var remaining = _commitInterval - _time.GetElapsedTime(enqueuedAt);
+        while (remaining > TimeSpan.Zero && first.Rows + _backlog.Count + _writes.Reader.Count < _commitMaxCount && !stop.IsCancellationRequested)
         {
-            try
+            // The forwarder's reads and releases are served while the group fills instead of after
+            // its commit: otherwise each of them waits up to a commit interval (most of the latency
+            // from publish to Kafka at moderate rates). Neither touches the group, which is not
+            // written yet. On disposal the group is committed (its callers are waiting), then the loop stops.
+            _controlWait ??= _control.Reader.WaitToReadAsync(stop).AsTask();
+            using (var timer = CancellationTokenSource.CreateLinkedTokenSource(stop))
             {
-                await Task.Delay(remaining, _time, stop);
+                var delay = Task.Delay(remaining, _time, timer.Token);
+                await Task.WhenAny(_controlWait, delay);
+                await timer.CancelAsync();
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+
+            if (!_controlWait.IsCompleted)
             {
-                // Disposing: commit what was taken (its callers are waiting), then stop.
+                break;
             }
+
+            var more = _controlWait.IsCompletedSuccessfully && _controlWait.Result;
+            _controlWait = null;
+            if (!more)
+            {
+                break;
+            }
+
+            ProcessControl();
+            remaining = _commitInterval - _time.GetElapsedTime(enqueuedAt);
         }
 
         var rows = first.Rows;
