@@ -51,6 +51,8 @@ internal sealed class BufferDatabase : IDisposable
     private readonly SqliteCommand _deleteOldestDeadLetter;
     private readonly SqliteCommand _listDeadLetters;
     private readonly SqliteCommand _getDeadLetter;
+    private SqliteCommand? _relaxSync;
+    private SqliteCommand? _restoreSync;
 
     private BufferDatabase(SqliteConnection connection)
     {
@@ -143,7 +145,34 @@ internal sealed class BufferDatabase : IDisposable
     public Transaction Begin()
     {
         _begin.ExecuteNonQuery();
-        return new Transaction(this);
+        return new Transaction(this, relaxed: false);
+    }
+
+    /// <summary>
+    /// Starts a write transaction whose commit is not flushed to disk by itself (<c>synchronous=NORMAL</c>
+    /// for this one transaction): for changes that may be lost on power loss without breaking a
+    /// guarantee, such as deleting delivered rows (lost, they are sent again: a duplicate, never a
+    /// loss). WAL frames are written in order, so the next durable commit makes it durable too.
+    /// </summary>
+    public Transaction BeginRelaxed()
+    {
+        if (_relaxSync is null)
+        {
+            return Begin();
+        }
+
+        _relaxSync.ExecuteNonQuery();
+        try
+        {
+            _begin.ExecuteNonQuery();
+        }
+        catch
+        {
+            _restoreSync!.ExecuteNonQuery();
+            throw;
+        }
+
+        return new Transaction(this, relaxed: true);
     }
 
     /// <summary>Inserts one reading row.</summary>
@@ -356,6 +385,11 @@ internal sealed class BufferDatabase : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(synchronous), synchronous, "Only normal, full and extra keep committed readings."),
         };
         Execute($"PRAGMA synchronous = {level}");
+        if (synchronous != SqliteSynchronous.Normal)
+        {
+            _relaxSync = Command("PRAGMA synchronous = NORMAL");
+            _restoreSync = Command($"PRAGMA synchronous = {level}");
+        }
 
         // After a checkpoint, cut the WAL back to 64 MiB instead of leaving it at its largest size.
         Execute("PRAGMA journal_size_limit = 67108864");
@@ -479,11 +513,23 @@ internal sealed class BufferDatabase : IDisposable
     public sealed class Transaction : IDisposable
     {
         private readonly BufferDatabase _database;
+        private bool _relaxed;
 
-        internal Transaction(BufferDatabase database) => _database = database;
+        internal Transaction(BufferDatabase database, bool relaxed)
+        {
+            _database = database;
+            _relaxed = relaxed;
+        }
 
-        /// <summary>Commits; when this returns, the changes are durable to the configured <c>synchronous</c> level.</summary>
-        public void Commit() => _database._commit.ExecuteNonQuery();
+        /// <summary>
+        /// Commits; when this returns, the changes are durable to the configured <c>synchronous</c> level
+        /// (or, for <see cref="BeginRelaxed"/>, written to the WAL and durable with the next durable commit).
+        /// </summary>
+        public void Commit()
+        {
+            _database._commit.ExecuteNonQuery();
+            Restore();
+        }
 
         /// <inheritdoc />
         public void Dispose()
@@ -493,6 +539,17 @@ internal sealed class BufferDatabase : IDisposable
             if (_database.InTransaction)
             {
                 _database._rollback.ExecuteNonQuery();
+            }
+
+            Restore();
+        }
+
+        private void Restore()
+        {
+            if (_relaxed)
+            {
+                _relaxed = false;
+                _database._restoreSync!.ExecuteNonQuery();
             }
         }
     }

@@ -58,7 +58,10 @@ public static class PipelineServiceCollectionExtensions
                     Security = provider.GetRequiredService<KafkaEndpoint>().Security,
                     Compression = KebabCaseEnumConverter.ToKebabCase(kafka.Compression.ToString()),
                     MaximumRecordBytes = (int)Math.Min(kafka.BatchMaxSize.Bytes + 64 * 1024, int.MaxValue),
-                    Linger = kafka.Linger,
+                    // The forwarder has one record in flight and waits for its delivery report, so
+                    // librdkafka never has a second record to put beside it: lingering only adds latency.
+                    // (Kafka:Linger is the forwarder's own wait for a fuller batch.)
+                    Linger = TimeSpan.Zero,
                     ClientId = $"edge-gateway-{provider.GetRequiredService<IOptions<GatewayOptions>>().Value.EffectiveId}",
                 },
                 (error, fatal) =>
