@@ -228,7 +228,7 @@ start_gateway() { # start_gateway DIR TOPIC: sets GW_PID once it has subscribed
   "Context": { "RegistryPath": "$dir/registry.db", "DevicesFile": "$WORK/devices.json" },
   "Buffer": { "Path": "$dir/buffer.db" },
   "Observability": { "Http": { "Url": "http://127.0.0.1:0" } },
-  "Kafka": { "BootstrapServers": "$BOOTSTRAP", "Topic": "$topic", "Linger": "5ms" }
+  "Kafka": { "BootstrapServers": "$BOOTSTRAP", "Topic": "$topic"}
 }
 EOF
   # shellcheck disable=SC2086 # PIPELINE_BENCH_GATEWAY_ENV is a list of NAME=VALUE words

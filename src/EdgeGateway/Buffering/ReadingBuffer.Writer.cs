@@ -73,16 +73,19 @@ public sealed partial class ReadingBuffer
     /// <summary>Stops accepting work, fails everything still waiting, and closes the file.</summary>
     private void Close(Exception error)
     {
-        TaskCompletionSource? waiter;
+        List<(long Rows, TaskCompletionSource Waiter)> waiters;
         lock (_stateLock)
         {
             _closedError ??= error;
             error = _closedError;
-            waiter = _dataWaiter;
-            _dataWaiter = null;
+            waiters = [.. _unsentWaiters];
+            _unsentWaiters.Clear();
         }
 
-        waiter?.TrySetException(error);
+        foreach (var (_, waiter) in waiters)
+        {
+            waiter.TrySetException(error);
+        }
 
         // Complete the channels first, so nothing can be added after the drain below.
         _writes.Writer.TryComplete();
@@ -865,22 +868,31 @@ public sealed partial class ReadingBuffer
         }
     }
 
-    /// <summary>Publishes the writer's state to other threads and wakes a forwarder waiting for data.</summary>
+    /// <summary>Publishes the writer's state to other threads and wakes forwarders waiting for as many unsent rows as there are now.</summary>
     private void Publish(in Counters delta)
     {
-        TaskCompletionSource? waiter = null;
+        List<TaskCompletionSource>? ready = null;
         lock (_stateLock)
         {
             _counters.Add(delta);
             _published = PublishedState.Capture(this);
-            if (_published.UnsentRows > 0)
+            for (var i = _unsentWaiters.Count - 1; i >= 0; i--)
             {
-                waiter = _dataWaiter;
-                _dataWaiter = null;
+                if (_unsentWaiters[i].Rows <= _published.UnsentRows)
+                {
+                    (ready ??= []).Add(_unsentWaiters[i].Waiter);
+                    _unsentWaiters.RemoveAt(i);
+                }
             }
         }
 
-        waiter?.TrySetResult();
+        if (ready is not null)
+        {
+            foreach (var waiter in ready)
+            {
+                waiter.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Runs of consecutive numbers in a list of sequence numbers (sorted, duplicates removed).</summary>

@@ -84,7 +84,9 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     private readonly Lock _stateLock = new();
     private PublishedState _published;
     private Counters _counters;
-    private TaskCompletionSource? _dataWaiter;
+
+    // Forwarders waiting for unsent rows, by how many they wait for (one task per threshold).
+    private readonly List<(long Rows, TaskCompletionSource Waiter)> _unsentWaiters = [];
     private Exception? _closedError;
     private int _disposed;
     private int _summaryLogged;
@@ -247,9 +249,18 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
 
     /// <summary>Completes when at least one row is unsent and not handed out (at once if there is one already).</summary>
     /// <exception cref="ObjectDisposedException">The buffer was disposed.</exception>
-    public Task WaitForDataAsync(CancellationToken cancellationToken = default)
+    public Task WaitForDataAsync(CancellationToken cancellationToken = default) => WaitForUnsentAsync(1, cancellationToken);
+
+    /// <summary>
+    /// Completes when at least <paramref name="rows"/> rows are unsent and not handed out (at once if
+    /// there are already): a forwarder waiting for a full batch.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is below 1.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer was disposed.</exception>
+    public Task WaitForUnsentAsync(long rows, CancellationToken cancellationToken = default)
     {
-        Task wait;
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        Task? wait = null;
         lock (_stateLock)
         {
             if (_closedError is { } error)
@@ -257,13 +268,26 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
                 return Task.FromException(error);
             }
 
-            if (_published.UnsentRows > 0)
+            if (_published.UnsentRows >= rows)
             {
                 return Task.CompletedTask;
             }
 
-            _dataWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            wait = _dataWaiter.Task;
+            foreach (var (threshold, waiter) in _unsentWaiters)
+            {
+                if (threshold == rows)
+                {
+                    wait = waiter.Task;
+                    break;
+                }
+            }
+
+            if (wait is null)
+            {
+                var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _unsentWaiters.Add((rows, waiter));
+                wait = waiter.Task;
+            }
         }
 
         return wait.WaitAsync(cancellationToken);

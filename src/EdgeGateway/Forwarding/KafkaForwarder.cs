@@ -164,6 +164,11 @@ public sealed partial class KafkaForwarder : BackgroundService
             }
 
             await _pacer.WaitAsync(stoppingToken);
+            if (BatchLinger.WaitBeforeRead(_options.Linger, maxReadings, _buffer.GetStatistics()) is { Ticks: > 0 } linger)
+            {
+                await WaitForFullerBatchAsync(linger, maxReadings, stoppingToken);
+            }
+
             var rows = await _buffer.ReadBatchAsync(maxReadings, _options.BatchMaxSize.Bytes / 2, stoppingToken);
             if (rows.Count == 0)
             {
@@ -250,6 +255,20 @@ public sealed partial class KafkaForwarder : BackgroundService
     /// Decodes the rows; a row that cannot be decoded (a corrupt file) is dead-lettered and released,
     /// so it can never stop the forwarder (or crash-loop the service).
     /// </summary>
+    /// <summary>Waits until a full batch is unsent or <paramref name="linger"/> has passed, whichever is first.</summary>
+    private async Task WaitForFullerBatchAsync(TimeSpan linger, int maxReadings, CancellationToken stoppingToken)
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var full = _buffer.WaitForUnsentAsync(maxReadings, waiting.Token);
+        var timeUp = Task.Delay(linger, _timeProvider, waiting.Token);
+        var first = await Task.WhenAny(full, timeUp);
+        await waiting.CancelAsync();
+        stoppingToken.ThrowIfCancellationRequested();
+
+        // The other one ends cancelled (never faulted); the winner may have failed (the buffer closed).
+        await first;
+    }
+
     private async Task<List<BatchRow>> ReadRowsAsync(IReadOnlyList<BufferedReading> rows, CancellationToken cancellationToken)
     {
         var result = new List<BatchRow>(rows.Count);

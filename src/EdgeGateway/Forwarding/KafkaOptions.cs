@@ -39,12 +39,14 @@ public sealed class KafkaOptions : IValidatableObject
     public ByteSize BatchMaxSize { get; set; } = new(900_000);
 
     /// <summary>
-    /// How long the producer holds a batch record to send it together with the next ones (librdkafka
-    /// <c>linger.ms</c>). Batches are formed from what the buffer holds while the previous one is in flight,
-    /// so this adds to the latency of every reading; raise it only to save requests on a metered link.
+    /// How long the forwarder waits for a fuller batch when it is not behind: a batch goes once it is
+    /// full (<see cref="BatchMaxReadings"/>) or once its oldest reading has waited this long since it
+    /// arrived, whichever comes first; a backlog goes at once. Each record carries every device's
+    /// context once, so fuller batches cost fewer bytes per reading; the price is at most this much
+    /// latency. 0 sends whatever is unsent as soon as the previous batch is delivered.
     /// </summary>
     [DurationRange("0ms", "1m")]
-    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// The most readings per second the forwarder sends, averaged over batches; 0 = as fast as the

@@ -99,6 +99,49 @@ public sealed partial class ForwardingModesTests : LoggedTest
         Assert.Equal(0, gateway.ExitCode);
     }
 
+    [Fact]
+    public async Task Readings_that_trickle_in_wait_for_a_full_batch_or_the_linger_since_the_oldest_arrived()
+    {
+        await using var broker = await MosquittoBroker.StartAsync(cancellationToken: CancellationToken);
+        await using var kafka = KafkaFixture.Start();
+        var topic = kafka.CreateUniqueTopic("linger");
+        var config = WriteConfiguration(broker, kafka: $$"""
+            { "BootstrapServers": "{{kafka.BootstrapServers}}", "Topic": "{{topic}}", "Linger": "5s", "BatchMaxReadings": 5 }
+            """);
+        await using var gateway = DotNetPrograms.StartGateway(["run", "--config", config]);
+        await gateway.WaitForOutputAsync(line => line.Contains("Subscribed to city/+/aq/+", StringComparison.Ordinal), "the gateway subscribed", cancellationToken: CancellationToken);
+        await using var sensor = await TestMqttClients.ConnectAsync(TestMqttClients.Options(broker, LoggerFactory), CancellationToken);
+
+        // One at a time: each is committed (and so unsent) before the next is published. Without the
+        // linger the first would leave alone as soon as it was committed; with it the batch fills first.
+        var publishing = new List<DateTimeOffset>();
+        for (var seq = 0; seq < 7; seq++)
+        {
+            publishing.Add(DateTimeOffset.UtcNow);
+            await sensor.PublishAsync("city/north/aq/aq-001", $$"""{"seq":{{seq}},"ts":1795341600000,"pm25":{{seq}}.5}""", MqttQualityOfService.AtLeastOnce, cancellationToken: CancellationToken);
+        }
+
+        IReadOnlyList<KafkaRecord> records = [];
+        await Eventually.TrueAsync(
+            async ct =>
+            {
+                records = await kafka.ReadAvailableAsync(topic, cancellationToken: ct);
+                return records.Sum(r => ReadingsIn(System.Text.Encoding.UTF8.GetString(r.Value!))) >= 7;
+            },
+            "7 readings in Kafka",
+            TimeSpan.FromSeconds(60),
+            CancellationToken);
+
+        // A full batch of five, then the two left, sent once the older of them had waited the linger.
+        Assert.Equal([5, 2], records.Select(r => ReadingsIn(System.Text.Encoding.UTF8.GetString(r.Value!))));
+        // (The gateway received the older one after its publish began; the record time is in whole ms.)
+        Assert.True(records[1].Timestamp >= publishing[5].AddSeconds(4.99), $"the last two left {(records[1].Timestamp - publishing[5]).TotalSeconds:0.000} s after the older was published");
+
+        gateway.Terminate();
+        await gateway.WaitForExitAsync(cancellationToken: CancellationToken);
+        Assert.Equal(0, gateway.ExitCode);
+    }
+
     private static int ReadingsIn(string record) =>
         JsonDocument.Parse(record).RootElement.GetProperty("params").GetProperty("arguments").GetProperty("readings").GetArrayLength();
 
