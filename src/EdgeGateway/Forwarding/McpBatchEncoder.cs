@@ -37,6 +37,10 @@ public sealed class McpBatchEncoder
     private readonly string _clientVersion;
     private readonly FieldEncryptor? _encryptor;
 
+    // Reused from batch to batch (a record is ~100 KB at full batches): growing a fresh buffer for each
+    // one put two or three large-object-heap arrays per batch on the GC. Guarded by itself.
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+
     /// <summary>Creates an encoder for the ingest tool <paramref name="toolName"/>.</summary>
     /// <param name="toolName">The cloud processor's ingest tool.</param>
     /// <param name="clientVersion">The gateway's version, in <c>_meta</c>.</param>
@@ -56,7 +60,16 @@ public sealed class McpBatchEncoder
     {
         ArgumentNullException.ThrowIfNull(batch);
         var encryptor = RequiredEncryptor(batch);
-        var buffer = new ArrayBufferWriter<byte>(256 + (batch.Readings.Length * 96));
+        lock (_buffer)
+        {
+            _buffer.ResetWrittenCount();
+            Write(_buffer, batch, encryptor, traceParent);
+            return new EncodedBatch(batch.GatewayId, _buffer.WrittenSpan.ToArray(), Headers(batch, encryptor));
+        }
+    }
+
+    private void Write(ArrayBufferWriter<byte> buffer, Batch batch, FieldEncryptor? encryptor, string? traceParent)
+    {
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             var id = batch.Id.ToString("D");
@@ -84,7 +97,10 @@ public sealed class McpBatchEncoder
             json.WriteEndObject();
             json.WriteEndObject();
         }
+    }
 
+    private static List<KeyValuePair<string, string>> Headers(Batch batch, FieldEncryptor? encryptor)
+    {
         List<KeyValuePair<string, string>> headers =
         [
             new("content-type", ContentType),
@@ -97,7 +113,7 @@ public sealed class McpBatchEncoder
             headers.Add(new("edge-key-id", encryptor.KeyId));
         }
 
-        return new EncodedBatch(batch.GatewayId, buffer.WrittenSpan.ToArray(), headers);
+        return headers;
     }
 
     /// <summary>True when the context marks <paramref name="reading"/>'s metric as personal data.</summary>

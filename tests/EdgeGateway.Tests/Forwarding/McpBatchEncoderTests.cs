@@ -80,6 +80,26 @@ public sealed class McpBatchEncoderTests
     }
 
     [Fact]
+    public void An_encoder_reuses_its_buffer_and_a_small_batch_after_a_large_one_carries_nothing_of_it()
+    {
+        var encoder = new McpBatchEncoder("ingest_readings", "0.1.0");
+        var large = new Batch(
+            Guid.NewGuid(),
+            "gw-17",
+            new SequenceRange(1, 2000),
+            Now,
+            [.. Enumerable.Range(1, 2000).Select(i => new Reading(new DeviceId("aq-0042"), "pm2_5", i + 0.5, "ug/m3", Now, Now, i, ReadingQuality.None, 3))],
+            [AirQuality("aq-0042")]);
+
+        var first = encoder.Encode(large);
+        var small = encoder.Encode(SampleBatch());
+
+        Assert.True(first.Value.Length > 64 * 1024, "the large batch outgrows the initial buffer");
+        Assert.Equal(new McpBatchEncoder("ingest_readings", "0.1.0").Encode(SampleBatch()).Value, small.Value);
+        Assert.Equal(2000, JsonDocument.Parse(first.Value).RootElement.GetProperty("params").GetProperty("arguments").GetProperty("readings").GetArrayLength());
+    }
+
+    [Fact]
     public void The_arguments_match_the_published_JSON_schema()
     {
         var schema = new JsonSchemaValidator(File.ReadAllText(SchemaPath()));
