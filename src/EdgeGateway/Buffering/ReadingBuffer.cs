@@ -226,8 +226,9 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     /// <summary>
     /// Deletes delivered rows (call on the broker's delivery report, never before). Runs of
     /// consecutive sequence numbers are deleted with one range statement each (the cheapest delete),
-    /// in a transaction of their own: that is one fsync per delivered batch of hundreds of rows, and
-    /// it keeps delivery reports from waiting for the appends' commit interval. Unknown or already
+    /// in a transaction of their own that is not flushed by itself (a release lost to a power cut only
+    /// sends its rows again; the next group commit's fsync covers it), so delivery reports neither wait
+    /// for the appends' commit interval nor cost an fsync each. Unknown or already
     /// deleted sequence numbers are ignored. If it fails, the rows stay handed out (retry, or return them).
     /// </summary>
     public Task ReleaseAsync(IReadOnlyList<long> sequences, CancellationToken cancellationToken = default)
