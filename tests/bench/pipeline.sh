@@ -15,6 +15,7 @@
 #   PIPELINE_BENCH_WINDOW [1000]         the publisher's in-flight window (throughput and backlog)
 #   PIPELINE_BENCH_KEEP=1                keep the work directory (configs, logs, samples, raw results)
 #   PIPELINE_BENCH_GATEWAY_ENV           "NAME=VALUE ..." for the gateway process only (e.g. DOTNET_TieredCompilation=0)
+#   PIPELINE_BENCH_GATEWAY_DLL           another build of edge-gateway.dll to measure (e.g. a ReadyToRun publish)
 #   EDGEGW__Section__Key                 reach the gateway unchanged (experiments: EDGEGW__Buffer__Synchronous=normal)
 #
 # Exit status: 0 when every target checked is met, 1 when one is missed, 2 when a run failed.
@@ -59,7 +60,7 @@ done
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d -t pipeline-bench.XXXXXX)"
 chmod 755 "$WORK"
-GATEWAY_DLL="$ROOT/src/EdgeGateway/bin/Release/net10.0/edge-gateway.dll"
+GATEWAY_DLL="${PIPELINE_BENCH_GATEWAY_DLL:-$ROOT/src/EdgeGateway/bin/Release/net10.0/edge-gateway.dll}"
 BENCH_DLL="$ROOT/tests/bench/PipelineBench/bin/Release/net10.0/PipelineBench.dll"
 CLK_TCK="$(getconf CLK_TCK)"
 BROKER_PID=""
