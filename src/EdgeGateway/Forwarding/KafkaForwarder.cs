@@ -28,6 +28,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     private readonly string _bootstrapServers;
     private readonly ILogger _logger;
     private readonly ForwardingMetrics? _metrics;
+    private readonly Logging.BadInputLog _problems;
     private long _batchesSent;
     private long _readingsForwarded;
     private long _batchesSplit;
@@ -46,6 +47,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     /// <param name="encryption">The <c>Encryption</c> options: the key that encrypts personal-data values, if any.</param>
     /// <param name="logger">The forwarder's log.</param>
     /// <param name="metrics">The forwarder's instruments, when metrics are collected.</param>
+    /// <param name="logging">Section <c>Logging</c>: how long repeats of a corrupt row or a refused reading are only counted.</param>
     public KafkaForwarder(
         ReadingBuffer buffer,
         BatchAssembler assembler,
@@ -56,7 +58,8 @@ public sealed partial class KafkaForwarder : BackgroundService
         TimeProvider timeProvider,
         IOptions<EncryptionOptions> encryption,
         ILogger<KafkaForwarder> logger,
-        ForwardingMetrics? metrics = null)
+        ForwardingMetrics? metrics = null,
+        IOptions<Logging.LoggingOptions>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(encryption);
@@ -75,6 +78,10 @@ public sealed partial class KafkaForwarder : BackgroundService
         _pacer = new ForwardingPacer(_options.MaxReadingsPerSecond, timeProvider);
         _logger = logger;
         _metrics = metrics;
+
+        // Corrupt rows and readings Kafka refuses for good come in runs (a damaged file, a topic's size
+        // limit): the first of a run is logged, the rest counted (Logging:BadInputWindow).
+        _problems = new Logging.BadInputLog((logging?.Value ?? new Logging.LoggingOptions()).BadInputWindow, timeProvider, logger);
         metrics?.Observe(GetStatistics);
     }
 
@@ -140,6 +147,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     public override void Dispose()
     {
         _encryptor?.Dispose();
+        _problems.Dispose();
         base.Dispose();
     }
 
@@ -229,7 +237,11 @@ public sealed partial class KafkaForwarder : BackgroundService
 
                 case KafkaDeliveryStatus.Rejected:
                     // A single reading Kafka will never take: dead-letter it rather than retry forever.
-                    LogRejected(_logger, outcome.Error ?? string.Empty);
+                    if (_problems.ShouldLog("kafka", DeadLetterReasons.RejectedBatch))
+                    {
+                        LogRejected(_logger, outcome.Error ?? string.Empty);
+                    }
+
                     _connection.OnDeliveryFailed(outcome.Error ?? string.Empty);
                     await _buffer.AddDeadLetterAsync(
                         new DeadLetterEntry(DeadLetterReasons.RejectedBatch, outcome.Error, "kafka", _options.Topic, record.Key, record.Value, _timeProvider.GetUtcNow()),
@@ -280,7 +292,11 @@ public sealed partial class KafkaForwarder : BackgroundService
             }
             catch (FormatException error)
             {
-                LogCorruptRow(_logger, row.Sequence, error.Message);
+                if (_problems.ShouldLog("buffer", "corrupt-row"))
+                {
+                    LogCorruptRow(_logger, row.Sequence, error.Message);
+                }
+
                 await _buffer.AddDeadLetterAsync(
                     new DeadLetterEntry("corrupt-row", error.Message, "buffer", "buffer", row.DeviceId.Value, row.Payload, _timeProvider.GetUtcNow()),
                     cancellationToken);
