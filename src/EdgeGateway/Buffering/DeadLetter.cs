@@ -94,6 +94,9 @@ public static class DeadLetterReasons
     /// <summary>The broker or the cloud refused a batch for good (not a transient error).</summary>
     public const string RejectedBatch = "rejected-batch";
 
+    /// <summary>A buffer row the forwarder could not decode (a damaged file); the row's bytes are kept.</summary>
+    public const string CorruptRow = "corrupt-row";
+
     /// <summary>The reason code for an append rejection.</summary>
     public static string For(AppendRejection rejection) => rejection switch
     {

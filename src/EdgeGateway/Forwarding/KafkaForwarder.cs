@@ -263,10 +263,6 @@ public sealed partial class KafkaForwarder : BackgroundService
         }
     }
 
-    /// <summary>
-    /// Decodes the rows; a row that cannot be decoded (a corrupt file) is dead-lettered and released,
-    /// so it can never stop the forwarder (or crash-loop the service).
-    /// </summary>
     /// <summary>Waits until a full batch is unsent or <paramref name="linger"/> has passed, whichever is first.</summary>
     private async Task WaitForFullerBatchAsync(TimeSpan linger, int maxReadings, CancellationToken stoppingToken)
     {
@@ -281,6 +277,10 @@ public sealed partial class KafkaForwarder : BackgroundService
         await first;
     }
 
+    /// <summary>
+    /// Decodes the rows; a row that cannot be decoded (a corrupt file) is dead-lettered and released,
+    /// so it can never stop the forwarder (or crash-loop the service).
+    /// </summary>
     private async Task<List<BatchRow>> ReadRowsAsync(IReadOnlyList<BufferedReading> rows, CancellationToken cancellationToken)
     {
         var result = new List<BatchRow>(rows.Count);
@@ -292,13 +292,13 @@ public sealed partial class KafkaForwarder : BackgroundService
             }
             catch (FormatException error)
             {
-                if (_problems.ShouldLog("buffer", "corrupt-row"))
+                if (_problems.ShouldLog("buffer", DeadLetterReasons.CorruptRow))
                 {
                     LogCorruptRow(_logger, row.Sequence, error.Message);
                 }
 
                 await _buffer.AddDeadLetterAsync(
-                    new DeadLetterEntry("corrupt-row", error.Message, "buffer", "buffer", row.DeviceId.Value, row.Payload, _timeProvider.GetUtcNow()),
+                    new DeadLetterEntry(DeadLetterReasons.CorruptRow, error.Message, "buffer", "buffer", row.DeviceId.Value, row.Payload, _timeProvider.GetUtcNow()),
                     cancellationToken);
                 await _buffer.ReleaseAsync([row.Sequence], cancellationToken);
             }

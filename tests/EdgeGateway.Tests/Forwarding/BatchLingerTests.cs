@@ -1,5 +1,6 @@
 using EdgeGateway.Buffering;
 using EdgeGateway.Forwarding;
+using EdgeGateway.Tests.Buffering;
 using Xunit;
 
 namespace EdgeGateway.Tests.Forwarding;
@@ -40,23 +41,6 @@ public sealed class BatchLingerTests
         Assert.Equal(Linger, BatchLinger.WaitBeforeRead(Linger, 500, Buffer(rows: 3, oldest: TimeSpan.FromSeconds(-30))));
     }
 
-    private static BufferStatistics Buffer(long rows, TimeSpan? oldest, long inFlight = 0) => new()
-    {
-        NormalRows = rows,
-        PriorityRows = 0,
-        InFlightRows = inFlight,
-        Bytes = rows * 100,
-        CapacityBytes = 1_000_000,
-        OldestUnsentAge = oldest,
-        IsBlocked = false,
-        AppendRequests = 0,
-        AppendedRows = 0,
-        CommittedRows = 0,
-        ReleasedRows = 0,
-        Commits = 0,
-        Drops = default,
-        DeadLetters = 0,
-        DeadLetterBytes = 0,
-        DeadLettersDropped = 0,
-    };
+    private static BufferStatistics Buffer(long rows, TimeSpan? oldest, long inFlight = 0) =>
+        EmptyBufferStatistics.Value with { NormalRows = rows, InFlightRows = inFlight, Bytes = rows * 100, OldestUnsentAge = oldest };
 }

@@ -4,6 +4,7 @@ using EdgeGateway.Hosting;
 using EdgeGateway.Observability;
 using EdgeGateway.Sources;
 using EdgeGateway.Sources.Serial;
+using EdgeGateway.Tests.Buffering;
 using Xunit;
 
 namespace EdgeGateway.Tests.Observability;
@@ -144,23 +145,6 @@ public sealed class GatewayHealthTests
             new ReadinessOptions());
     }
 
-    private static BufferStatistics Buffer(long bytes, long capacity, TimeSpan? oldest, bool blocked) => new()
-    {
-        NormalRows = 1,
-        PriorityRows = 0,
-        InFlightRows = 0,
-        Bytes = bytes,
-        CapacityBytes = capacity,
-        OldestUnsentAge = oldest,
-        IsBlocked = blocked,
-        AppendRequests = 0,
-        AppendedRows = 0,
-        CommittedRows = 0,
-        ReleasedRows = 0,
-        Commits = 0,
-        Drops = default,
-        DeadLetters = 0,
-        DeadLetterBytes = 0,
-        DeadLettersDropped = 0,
-    };
+    private static BufferStatistics Buffer(long bytes, long capacity, TimeSpan? oldest, bool blocked) =>
+        EmptyBufferStatistics.Value with { NormalRows = 1, Bytes = bytes, CapacityBytes = capacity, OldestUnsentAge = oldest, IsBlocked = blocked };
 }

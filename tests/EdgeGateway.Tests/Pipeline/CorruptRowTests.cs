@@ -1,8 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
+using EdgeGateway.Buffering;
 using EdgeGateway.Testing.Kafka;
 using EdgeGateway.Testing.Logging;
 using EdgeGateway.Testing.Mqtt;
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Waiting;
 using Microsoft.Data.Sqlite;
 using Xunit;
@@ -34,9 +34,8 @@ public sealed class CorruptRowTests : LoggedTest
         _rig.WriteDevices(fleet);
 
         // Buffered while Kafka is unreachable (a port bound but not listening), then the gateway stops.
-        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var offline = _rig.WriteConfiguration(broker, $"127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port}", topic, name: "offline.json");
+        using var unreachable = new RefusingPort();
+        var offline = _rig.WriteConfiguration(broker, unreachable.Address, topic, name: "offline.json");
         var online = _rig.WriteConfiguration(broker, kafka.BootstrapServers, topic, name: "online.json");
         var gateway = await GatewayRig.StartGatewayAsync(offline);
         await using (var sensors = await SensorPublisher.ConnectAsync(broker, LoggerFactory))
@@ -64,7 +63,7 @@ public sealed class CorruptRowTests : LoggedTest
         await GatewayRig.StopGatewayAsync(gateway);
 
         var deadLetters = _rig.ReadBuffer().DeadLetters;
-        Assert.All(deadLetters, d => Assert.Equal("corrupt-row", d.Reason));
+        Assert.All(deadLetters, d => Assert.Equal(DeadLetterReasons.CorruptRow, d.Reason));
         Assert.Equal(rows.Except(damaged).Select(r => (r.Device, r.Sequence)).Order(), consumer.Snapshot().Select(r => (r.Device, r.Sequence)).Distinct().Order());
 
         // One line for the first damaged row, the other four counted and summed up when the gateway stopped.

@@ -1,11 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeGateway.Buffering;
 using EdgeGateway.Testing.Kafka;
 using EdgeGateway.Testing.Logging;
 using EdgeGateway.Testing.Mqtt;
+using EdgeGateway.Testing.Network;
 using EdgeGateway.Testing.Processes;
 using EdgeGateway.Testing.Waiting;
 using Xunit;
@@ -109,11 +108,8 @@ public sealed class FullBufferDropTests : LoggedTest
         using var consumer = BatchConsumer.Start(kafka, topic);
         _rig.WriteDevices([.. Sensor.Fleet(Devices), EndOfStream]);
 
-        // A port bound but not listening: connections to it are refused for as long as the test holds it.
-        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var unreachable = $"127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port}";
-        var offline = _rig.WriteConfiguration(broker, unreachable, topic, FullBuffer.Configure(policy), "offline.json");
+        using var unreachable = new RefusingPort();
+        var offline = _rig.WriteConfiguration(broker, unreachable.Address, topic, FullBuffer.Configure(policy), "offline.json");
         var online = _rig.WriteConfiguration(broker, kafka.BootstrapServers, topic, FullBuffer.Configure(policy), "online.json");
 
         await using var sensors = await SensorPublisher.ConnectAsync(broker, LoggerFactory);
