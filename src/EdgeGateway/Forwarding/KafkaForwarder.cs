@@ -25,6 +25,7 @@ public sealed partial class KafkaForwarder : BackgroundService
     private readonly KafkaConnectionTracker _connection;
     private readonly TimeProvider _timeProvider;
     private readonly ForwardingPacer _pacer;
+    private readonly BatchLinger _linger;
     private readonly string _bootstrapServers;
     private readonly ILogger _logger;
     private readonly ForwardingMetrics? _metrics;
@@ -76,6 +77,7 @@ public sealed partial class KafkaForwarder : BackgroundService
         _encoder = new McpBatchEncoder(_options.ToolName, ThisAssembly.Version, _encryptor);
         _timeProvider = timeProvider;
         _pacer = new ForwardingPacer(_options.MaxReadingsPerSecond, timeProvider);
+        _linger = new BatchLinger(timeProvider);
         _logger = logger;
         _metrics = metrics;
 
@@ -172,7 +174,7 @@ public sealed partial class KafkaForwarder : BackgroundService
             }
 
             await _pacer.WaitAsync(stoppingToken);
-            if (BatchLinger.WaitBeforeRead(_options.Linger, maxReadings, _buffer.GetStatistics()) is { Ticks: > 0 } linger)
+            if (_linger.WaitBeforeRead(_options.Linger, maxReadings, _buffer.GetStatistics()) is { Ticks: > 0 } linger)
             {
                 await WaitForFullerBatchAsync(linger, maxReadings, stoppingToken);
             }
@@ -197,6 +199,7 @@ public sealed partial class KafkaForwarder : BackgroundService
                 rows = [.. rows.Where(r => kept.Contains(r.Sequence))];
             }
             var assembled = await _assembler.AssembleAsync(batchRows, stoppingToken);
+            _linger.Forwarding(assembled.Batch);
             var used = rows.Take(assembled.RowsUsed).Select(r => r.Sequence).ToList();
             var rest = rows.Skip(assembled.RowsUsed).Select(r => r.Sequence).ToList();
             if (rest.Count > 0)

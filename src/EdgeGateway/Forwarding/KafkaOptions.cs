@@ -39,11 +39,12 @@ public sealed class KafkaOptions : IValidatableObject
     public ByteSize BatchMaxSize { get; set; } = new(900_000);
 
     /// <summary>
-    /// How long the forwarder waits for a fuller batch when it is not behind: a batch goes once it is
-    /// full (<see cref="BatchMaxReadings"/>) or once its oldest reading has waited this long since it
+    /// The longest the forwarder waits for a fuller batch when it is not behind: a batch goes once it
+    /// is full (<see cref="BatchMaxReadings"/>) or once its oldest reading has waited this long since it
     /// arrived, whichever comes first; a backlog goes at once. Each record carries every device's
     /// context once, so fuller batches cost fewer bytes per reading; the price is at most this much
-    /// latency. 0 sends whatever is unsent as soon as the previous batch is delivered.
+    /// latency. It waits only when devices report at least twice within it at the recent rate (see
+    /// <see cref="BatchLinger"/>). 0 sends whatever is unsent as soon as the previous batch is delivered.
     /// </summary>
     [DurationRange("0ms", "1m")]
     public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(20);
