@@ -159,7 +159,7 @@ public sealed class SerialPortsLive(IServiceProvider services) : ILiveReconfigur
     }
 }
 
-/// <summary>The <c>Gpio</c> section, live: the chip is reopened with the new lines (an unreported partial counter window is dropped).</summary>
+/// <summary>The <c>Gpio</c> section, live: the chip is reopened with the new lines (a counter's unfinished window is reported over the time it lasted).</summary>
 /// <param name="services">The gateway's services (the GPIO source is absent over stdio: the service owns it).</param>
 public sealed class GpioLinesLive(IServiceProvider services) : ILiveReconfigurable, IConfiguredSourceKind
 {

@@ -107,6 +107,38 @@ public sealed class GpioSourceTests : LoggedTest
     }
 
     [Fact]
+    public async Task Stopping_reports_a_counters_unfinished_window_over_the_time_it_lasted()
+    {
+        using var chip = new SimulatedGpioChip();
+        var clock = new FakeTimeProvider();
+        var source = Source(chip, clock, new GpioOptions
+        {
+            Chip = "sim",
+            Lines = [new GpioLineOptions { Offset = 17, Name = "loop-s", DeviceId = "traffic-02", Metric = "vehicle_rate", Unit = "vehicles/min", CountMetric = "vehicles", Debounce = Ms(10), Window = TimeSpan.FromHours(1) }],
+        });
+        await source.StartAsync(CancellationToken);
+        var loop = source.Lines[0];
+        await Eventually.TrueAsync(() => loop.IsOpen, "the line is open", cancellationToken: CancellationToken);
+        for (var car = 0; car < 3; car++)
+        {
+            Pulse(chip, 17, car * 2000.0, width: 60, bounceAfterBothEdges: false);
+        }
+
+        await Eventually.TrueAsync(() => loop.Pulses == 3, "three cars counted", cancellationToken: CancellationToken);
+
+        // Ten minutes into the hour's window the gateway stops (an upgrade, a reboot): the three cars are
+        // not lost with the window, they are reported over the ten minutes it lasted.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await source.StopAsync(CancellationToken);
+
+        Assert.Equal(2, _ingestor!.ReadingsIngested);
+        var readings = await ReadingsAsync(2);
+        Assert.Equal(0.3, Assert.Single(readings, r => r.Metric == "vehicle_rate").Value, 6);
+        Assert.Equal(3.0, Assert.Single(readings, r => r.Metric == "vehicles").Value);
+        Assert.All(readings, r => Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero), r.EventTime));
+    }
+
+    [Fact]
     public async Task A_contact_reports_its_level_then_one_reading_per_settled_change_and_none_for_a_glitch()
     {
         using var chip = new SimulatedGpioChip();

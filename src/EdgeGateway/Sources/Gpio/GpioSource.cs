@@ -22,6 +22,7 @@ public sealed partial class GpioSource : BackgroundService
 {
     private const int ChannelCapacity = 1024;
     private const int GroupSize = 256;
+    private static readonly TimeSpan FinalCommitTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
     private readonly IGpioChipOpener _chips;
     private readonly ReadingIngestor _ingestor;
@@ -60,8 +61,8 @@ public sealed partial class GpioSource : BackgroundService
 
     /// <summary>
     /// Changes the chip and lines while running (<c>apply_config</c>, the source tools): the chip is closed
-    /// and reopened with the new lines, as after a lost chip; a counter's unreported partial window is
-    /// dropped, as when the gateway stops. Counters of lines that stay keep counting.
+    /// and reopened with the new lines, as after a lost chip; a counter's unfinished window is reported
+    /// over the time it lasted, as when the gateway stops. Counters of lines that stay keep counting.
     /// </summary>
     public Task ApplyLinesAsync(GpioOptions options)
     {
@@ -150,27 +151,32 @@ public sealed partial class GpioSource : BackgroundService
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var ingest = IngestAsync(channel.Reader, stoppingToken);
+        // The ingest side outlives the lines: what they report as they stop (a counter's unfinished
+        // window) is still committed, within FinalCommitTimeout.
+        using var ingestStop = new CancellationTokenSource();
+        var ingest = IngestAsync(channel.Reader, ingestStop.Token);
         try
         {
             await RunChipAsync(channel.Writer, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: a partial window is not reported.
+            // Stopping, or reconfigured.
         }
         finally
         {
             channel.Writer.TryComplete();
+            ingestStop.CancelAfter(FinalCommitTimeout);
         }
 
         try
         {
             await ingest;
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ingestStop.IsCancellationRequested)
         {
-            // Stopping: observations not yet committed are dropped; the lines cannot resend them.
+            // The buffer did not take them in time (full, with the block policy): the lines cannot resend them.
+            LogFinalCommitTimedOut(_logger, channel.Reader.Count, FinalCommitTimeout);
         }
     }
 
@@ -294,11 +300,10 @@ public sealed partial class GpioSource : BackgroundService
                     var edges = StartThread(() => WatchCounter(input, counter, statistics, onLost, token), token);
                     var windowStart = await CutWindowsAsync(index, windowTimer, counter, writer, token);
                     await edges;
-                    if (!stoppingToken.IsCancellationRequested)
-                    {
-                        // The chip went away: what was counted (queued edges included) is reported over the time the window lasted.
-                        await ReportWindowAsync(index, counter, _timeProvider.GetElapsedTime(windowStart), writer, stoppingToken);
-                    }
+
+                    // The chip went away, or the gateway stops or is reconfigured: what was counted (queued
+                    // edges included) is reported over the time the window lasted, not lost.
+                    ReportUnfinishedWindow(index, counter, _timeProvider.GetElapsedTime(windowStart), writer);
                 }
                 else
                 {
@@ -409,6 +414,35 @@ public sealed partial class GpioSource : BackgroundService
         var now = _timeProvider.GetUtcNow();
         await writer.WriteAsync(Item(index, GpioLineDecoder.CounterPayload(_options.Lines[index].EffectiveName, pulses, window, now), now), token);
         _statistics[index].CountReading();
+    }
+
+    /// <summary>
+    /// Reports a window cut short. Never waits: the ingest side may be ending, and a full queue behind
+    /// a blocked buffer must not hold up the gateway's stop (what does not fit is logged as lost).
+    /// </summary>
+    private void ReportUnfinishedWindow(int index, PulseCounter counter, TimeSpan lasted, ChannelWriter<IngestItem> writer)
+    {
+        int pulses;
+        lock (counter)
+        {
+            pulses = counter.TakeWindow();
+        }
+
+        if (lasted <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var line = _options.Lines[index];
+        if (writer.TryWrite(Item(index, GpioLineDecoder.CounterPayload(line.EffectiveName, pulses, lasted, now), now)))
+        {
+            _statistics[index].CountReading();
+        }
+        else
+        {
+            LogUnfinishedWindowLost(_logger, line.EffectiveName, pulses, lasted);
+        }
     }
 
     private void WatchContact(IGpioInputLine input, int index, ChannelWriter<IngestItem> writer, Action<string> onLost, CancellationToken token)
@@ -549,6 +583,12 @@ public sealed partial class GpioSource : BackgroundService
 
     [LoggerMessage(EventId = 624, Level = LogLevel.Information, Message = "GPIO chip {Chip} back: lines requested again")]
     private static partial void LogChipBack(ILogger logger, string chip);
+
+    [LoggerMessage(EventId = 626, Level = LogLevel.Warning, Message = "GPIO line {Line}: the unfinished window ({Pulses} pulses over {Lasted}) could not be queued (the ingest queue is full) and is lost")]
+    private static partial void LogUnfinishedWindowLost(ILogger logger, string line, int pulses, TimeSpan lasted);
+
+    [LoggerMessage(EventId = 627, Level = LogLevel.Warning, Message = "GPIO: {Readings} readings reported while stopping were not committed within {Timeout} (the buffer did not take them) and are lost")]
+    private static partial void LogFinalCommitTimedOut(ILogger logger, int readings, TimeSpan timeout);
 
     [LoggerMessage(EventId = 625, Level = LogLevel.Error, Message = "GPIO line {Line} cannot be used: {Reason}; it stays unwatched until the chip is reopened")]
     private static partial void LogLineUnusable(ILogger logger, string line, string reason);
