@@ -59,6 +59,19 @@ public sealed record KafkaMcpServerCallbacks
 
     /// <summary>Called when a record is refused (who, what, why), e.g. to write an audit line.</summary>
     public Action<string, string, string>? Refused { get; init; }
+
+    /// <summary>
+    /// Asked before a skipped record is logged, with its cause (<see cref="NoSession"/>,
+    /// <see cref="NotJsonRpc"/>): false when the caller only counts it, so a flood of junk on the control
+    /// topic cannot flood the log (the gateway's bad-input throttle). Null: every one is logged.
+    /// </summary>
+    public Func<string, bool>? ShouldLogSkipped { get; init; }
+
+    /// <summary>The cause of a record skipped for want of a valid session id header.</summary>
+    public const string NoSession = "no-session";
+
+    /// <summary>The cause of a record skipped because it is not one JSON-RPC message.</summary>
+    public const string NotJsonRpc = "not-json-rpc";
 }
 
 /// <summary>
@@ -235,7 +248,11 @@ public sealed partial class KafkaMcpServerHost : IAsyncDisposable
         var sessionId = record.Header(KafkaMcpWire.SessionHeader);
         if (!KafkaMcpWire.IsValidSessionId(sessionId))
         {
-            LogNoSession(_logger, record.Partition, record.Offset);
+            if (_callbacks.ShouldLogSkipped?.Invoke(KafkaMcpServerCallbacks.NoSession) ?? true)
+            {
+                LogNoSession(_logger, record.Partition, record.Offset);
+            }
+
             return;
         }
 
@@ -263,7 +280,11 @@ public sealed partial class KafkaMcpServerHost : IAsyncDisposable
         }
         catch (JsonException error)
         {
-            LogNotJsonRpc(_logger, sessionId!, record.Partition, record.Offset, error.Message);
+            if (_callbacks.ShouldLogSkipped?.Invoke(KafkaMcpServerCallbacks.NotJsonRpc) ?? true)
+            {
+                LogNotJsonRpc(_logger, sessionId!, record.Partition, record.Offset, error.Message);
+            }
+
             return;
         }
 

@@ -27,6 +27,7 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly Logging.BadInputLog _skipped;
     private readonly CancellationTokenSource _stopping = new();
     private KafkaMcpServerHost? _host;
     private Task _run = Task.CompletedTask;
@@ -40,7 +41,8 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
         McpAudit audit,
         IServiceProvider services,
         ILoggerFactory loggerFactory,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        IOptions<Logging.LoggingOptions>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(gateway);
@@ -53,6 +55,7 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<McpKafkaServer>();
+        _skipped = new Logging.BadInputLog((logging?.Value ?? new Logging.LoggingOptions()).BadInputWindow, timeProvider, _logger);
     }
 
     /// <summary>The sessions open now (0 when disabled).</summary>
@@ -91,6 +94,7 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
             await host.DisposeAsync();
         }
 
+        _skipped.Dispose();
         _stopping.Dispose();
     }
 
@@ -118,6 +122,7 @@ public sealed partial class McpKafkaServer : IHostedService, IAsyncDisposable
                     Authenticate = _tokens.Authenticate,
                     RunSession = RunSessionAsync,
                     Refused = _audit.Refused,
+                    ShouldLogSkipped = cause => _skipped.ShouldLog($"Kafka topic {_options.ControlTopic}", cause),
                 },
                 _loggerFactory,
                 _timeProvider);

@@ -115,6 +115,61 @@ public sealed class KafkaMcpServerHostTests : LoggedTest
     }
 
     [Fact]
+    public async Task Skipped_records_are_logged_only_when_the_callers_throttle_says_so()
+    {
+        await using var kafka = KafkaFixture.Start();
+        var control = kafka.CreateUniqueTopic("control");
+        var replies = kafka.CreateUniqueTopic("replies");
+        var asked = new List<string>();
+        await using var host = new KafkaMcpServerHost(
+            new KafkaMcpServerSettings { BootstrapServers = kafka.BootstrapServers, ControlTopic = control, ReplyTopic = replies, GatewayId = "gw-toy", FetchWait = TimeSpan.FromMilliseconds(5) },
+            new KafkaMcpServerCallbacks
+            {
+                Authenticate = _ => null,
+                RunSession = (_, _) => Task.CompletedTask,
+                ShouldLogSkipped = cause =>
+                {
+                    lock (asked)
+                    {
+                        asked.Add(cause);
+                        return asked.Count(c => c == cause) == 1; // the first of each cause only
+                    }
+                },
+            },
+            LoggerFactory);
+        await host.StartAsync(CancellationToken);
+
+        // A flood of junk for this gateway: three records without a session id, two that are not JSON-RPC.
+        for (var i = 0; i < 3; i++)
+        {
+            await kafka.ProduceAsync(control, "gw-toy", """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", cancellationToken: CancellationToken);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await kafka.ProduceAsync(control, "gw-toy", "not json", [new(KafkaMcpWire.SessionHeader, Guid.NewGuid().ToString("N"))], cancellationToken: CancellationToken);
+        }
+
+        await Eventually.TrueAsync(
+            () =>
+            {
+                lock (asked)
+                {
+                    return asked.Count == 5;
+                }
+            },
+            "every skipped record is reported to the throttle",
+            cancellationToken: CancellationToken);
+        lock (asked)
+        {
+            Assert.Equal([KafkaMcpServerCallbacks.NoSession, KafkaMcpServerCallbacks.NoSession, KafkaMcpServerCallbacks.NoSession, KafkaMcpServerCallbacks.NotJsonRpc, KafkaMcpServerCallbacks.NotJsonRpc], asked);
+        }
+
+        Assert.Single(Logs.Entries, e => e.EventId.Id == 924);
+        Assert.Single(Logs.Entries, e => e.EventId.Id == 925);
+    }
+
+    [Fact]
     public void Mcp_Kafka_topics_must_differ_from_each_other_and_from_the_batch_topics()
     {
         var path = _directory.WriteFile("gateway.json", """
