@@ -288,6 +288,7 @@ public sealed partial class GpioSource : BackgroundService
 
         // The first window starts when the line is open.
         using var windowTimer = line.Kind == GpioLineKind.Counter ? new PeriodicTimer(line.Window, _timeProvider) : null;
+        var firstWindowStart = _timeProvider.GetTimestamp(); // before any edge can be counted
         using (input)
         {
             statistics.IsOpen = true;
@@ -298,7 +299,7 @@ public sealed partial class GpioSource : BackgroundService
                 {
                     var counter = new PulseCounter(line.Debounce, line.Edge ?? GpioEdge.Rising);
                     var edges = StartThread(() => WatchCounter(input, counter, statistics, onLost, token), token);
-                    var windowStart = await CutWindowsAsync(index, windowTimer, counter, writer, token);
+                    var windowStart = await CutWindowsAsync(index, windowTimer, counter, writer, firstWindowStart, token);
                     await edges;
 
                     // The chip went away, or the gateway stops or is reconfigured: what was counted (queued
@@ -379,9 +380,8 @@ public sealed partial class GpioSource : BackgroundService
     }
 
     /// <summary>Reports a reading per window until <paramref name="token"/> is cancelled; returns when the unreported window started.</summary>
-    private async Task<long> CutWindowsAsync(int index, PeriodicTimer timer, PulseCounter counter, ChannelWriter<IngestItem> writer, CancellationToken token)
+    private async Task<long> CutWindowsAsync(int index, PeriodicTimer timer, PulseCounter counter, ChannelWriter<IngestItem> writer, long windowStart, CancellationToken token)
     {
-        var windowStart = _timeProvider.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(token))
