@@ -400,20 +400,11 @@ public sealed partial class GpioSource : BackgroundService
 
     private async Task ReportWindowAsync(int index, PulseCounter counter, TimeSpan window, ChannelWriter<IngestItem> writer, CancellationToken token)
     {
-        int pulses;
-        lock (counter)
+        if (TakeWindow(index, counter, window) is { } taken)
         {
-            pulses = counter.TakeWindow();
+            await writer.WriteAsync(taken.Item, token);
+            _statistics[index].CountReading();
         }
-
-        if (window <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        var now = _timeProvider.GetUtcNow();
-        await writer.WriteAsync(Item(index, GpioLineDecoder.CounterPayload(_options.Lines[index].EffectiveName, pulses, window, now), now), token);
-        _statistics[index].CountReading();
     }
 
     /// <summary>
@@ -422,27 +413,37 @@ public sealed partial class GpioSource : BackgroundService
     /// </summary>
     private void ReportUnfinishedWindow(int index, PulseCounter counter, TimeSpan lasted, ChannelWriter<IngestItem> writer)
     {
+        if (TakeWindow(index, counter, lasted) is not { } window)
+        {
+            return;
+        }
+
+        if (writer.TryWrite(window.Item))
+        {
+            _statistics[index].CountReading();
+        }
+        else
+        {
+            LogUnfinishedWindowLost(_logger, _options.Lines[index].EffectiveName, window.Pulses, lasted);
+        }
+    }
+
+    /// <summary>Takes the counter's window and makes its reading; null for a window of no length.</summary>
+    private (IngestItem Item, int Pulses)? TakeWindow(int index, PulseCounter counter, TimeSpan window)
+    {
         int pulses;
         lock (counter)
         {
             pulses = counter.TakeWindow();
         }
 
-        if (lasted <= TimeSpan.Zero)
+        if (window <= TimeSpan.Zero)
         {
-            return;
+            return null;
         }
 
         var now = _timeProvider.GetUtcNow();
-        var line = _options.Lines[index];
-        if (writer.TryWrite(Item(index, GpioLineDecoder.CounterPayload(line.EffectiveName, pulses, lasted, now), now)))
-        {
-            _statistics[index].CountReading();
-        }
-        else
-        {
-            LogUnfinishedWindowLost(_logger, line.EffectiveName, pulses, lasted);
-        }
+        return (Item(index, GpioLineDecoder.CounterPayload(_options.Lines[index].EffectiveName, pulses, window, now), now), pulses);
     }
 
     private void WatchContact(IGpioInputLine input, int index, ChannelWriter<IngestItem> writer, Action<string> onLost, CancellationToken token)
