@@ -38,7 +38,8 @@ public static class FreePort
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static int EphemeralRangeStart()
+    /// <summary>The first port of the kernel's ephemeral range (<c>ip_local_port_range</c>; 32768 when it cannot be read).</summary>
+    public static int EphemeralRangeStart()
     {
         try
         {
