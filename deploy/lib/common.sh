@@ -56,3 +56,26 @@ install_prerequisites() {
   require_dotnet
   install_packages "${EDGEGW_PACKAGES[@]}"
 }
+
+# Publishes the native gateway (Native AOT: no JIT, about a third less memory; README "Native build") for this
+# machine's architecture into "$1". The AOT compiler links with a C toolchain: clang (any version Debian has) and
+# zlib's headers, installed when missing.
+publish_native_gateway() {
+  local out="$1" cc rid
+  case "$(uname -m)" in
+    x86_64) rid=linux-x64 ;;
+    aarch64) rid=linux-arm64 ;;
+    *) die "Native AOT builds for x86_64 and aarch64 only, not $(uname -m)" ;;
+  esac
+  cc="$(command -v clang || true)"
+  if [ -z "$cc" ]; then
+    cc="$(find /usr/bin -maxdepth 1 -name 'clang-[0-9]*' | sort -V | tail -n 1)"
+  fi
+  if [ -z "$cc" ]; then
+    install_packages clang
+    cc=clang
+  fi
+  install_packages zlib1g-dev
+  dotnet publish "$EDGEGW_ROOT/src/EdgeGateway" -c Release -r "$rid" -p:PublishAot=true \
+    -p:CppCompilerAndLinker="$(basename "$cc")" -nologo -clp:ErrorsOnly -o "$out"
+}

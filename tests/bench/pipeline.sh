@@ -15,7 +15,9 @@
 #   PIPELINE_BENCH_WINDOW [1000]         the publisher's in-flight window (throughput and backlog)
 #   PIPELINE_BENCH_KEEP=1                keep the work directory (configs, logs, samples, raw results)
 #   PIPELINE_BENCH_GATEWAY_ENV           "NAME=VALUE ..." for the gateway process only (e.g. DOTNET_TieredCompilation=0)
-#   PIPELINE_BENCH_GATEWAY_DLL           another build of edge-gateway.dll to measure (e.g. a ReadyToRun publish)
+#   PIPELINE_BENCH_GATEWAY_DLL           another build to measure: an edge-gateway.dll (e.g. a ReadyToRun publish) or a
+#                                        native executable (e.g. deploy/out/native/edge-gateway)
+#   PIPELINE_BENCH_NATIVE=1              measure the native build (Native AOT, README "Native build"), published first
 #   EDGEGW__Section__Key                 reach the gateway unchanged (experiments: EDGEGW__Buffer__Synchronous=normal)
 #
 # Exit status: 0 when every target checked is met, 1 when one is missed, 2 when a run failed.
@@ -61,6 +63,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d -t pipeline-bench.XXXXXX)"
 chmod 755 "$WORK"
 GATEWAY_DLL="${PIPELINE_BENCH_GATEWAY_DLL:-$ROOT/src/EdgeGateway/bin/Release/net10.0/edge-gateway.dll}"
+case "$GATEWAY_DLL" in *.dll) GATEWAY_LAUNCH="dotnet $GATEWAY_DLL" ;; *) GATEWAY_LAUNCH="$GATEWAY_DLL" ;; esac
 BENCH_DLL="$ROOT/tests/bench/PipelineBench/bin/Release/net10.0/PipelineBench.dll"
 CLK_TCK="$(getconf CLK_TCK)"
 BROKER_PID=""
@@ -144,6 +147,16 @@ for project in src/EdgeGateway/EdgeGateway.csproj tests/bench/PipelineBench/Pipe
   dotnet build "$ROOT/$project" -c Release -nologo -clp:ErrorsOnly > "$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; exit 2; }
 done
+
+if [ "${PIPELINE_BENCH_NATIVE:-0}" = 1 ]; then
+  log "publishing the native gateway (Native AOT; a few minutes)"
+  # In a subshell: deploy/lib/common.sh has its own log().
+  # shellcheck source=../../deploy/lib/common.sh
+  (source "$ROOT/deploy/lib/common.sh" && publish_native_gateway "$WORK/native") > "$WORK/native-build.log" 2>&1 \
+    || { cat "$WORK/native-build.log" >&2; exit 2; }
+  GATEWAY_DLL="$WORK/native/edge-gateway"
+  GATEWAY_LAUNCH="$GATEWAY_DLL"
+fi
 
 # --- mosquitto on a free loopback port --------------------------------------------------------------
 port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
@@ -233,7 +246,7 @@ start_gateway() { # start_gateway DIR TOPIC: sets GW_PID once it has subscribed
 }
 EOF
   # shellcheck disable=SC2086 # PIPELINE_BENCH_GATEWAY_ENV is a list of NAME=VALUE words
-  env ${PIPELINE_BENCH_GATEWAY_ENV:-} dotnet "$GATEWAY_DLL" run --config "$dir/gateway.json" > "$dir/gateway.log" 2>&1 &
+  env ${PIPELINE_BENCH_GATEWAY_ENV:-} $GATEWAY_LAUNCH run --config "$dir/gateway.json" > "$dir/gateway.log" 2>&1 &
   GW_PID=$!
   wait_for "$dir/gateway.log" 'Subscribed to city/+/aq/+' "$GW_PID" 120 || { log "the gateway did not start:"; cat "$dir/gateway.log" >&2; return 1; }
   # Warm-up: a gateway that has run a while has compiled its hot paths (tiered JIT, PGO); a fresh one spends

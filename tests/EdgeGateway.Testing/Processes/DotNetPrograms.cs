@@ -22,13 +22,30 @@ public static class DotNetPrograms
     /// </summary>
     public const string ObservabilityUrlVariable = "EDGEGW__Observability__Http__Url";
 
+    /// <summary>
+    /// A natively compiled edge-gateway executable to run instead of the assembly (the environment variable
+    /// <c>EDGEGW_TEST_NATIVE_GATEWAY</c>, set by deploy/test.sh), so that the process-level tests also check the
+    /// Native AOT build, whose reflection (configuration binding, MCP tools, JSON) fails only at run time.
+    /// </summary>
+    public static string? NativeGateway { get; } = Environment.GetEnvironmentVariable("EDGEGW_TEST_NATIVE_GATEWAY") is { Length: > 0 } native ? native : null;
+
+    /// <summary>The program and arguments that run edge-gateway with <paramref name="arguments"/>: the native executable, or the host with the assembly.</summary>
+    public static (string Program, IList<string> Arguments) GatewayCommand(IEnumerable<string> arguments) =>
+        NativeGateway is { } native ? (native, [.. arguments]) : (HostPath, [Gateway, .. arguments]);
+
     /// <summary>Starts edge-gateway with <paramref name="arguments"/>.</summary>
-    public static ExternalProcess StartGateway(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
-        ExternalProcess.Start(HostPath, [Gateway, .. arguments], workingDirectory, GatewayEnvironment(environment));
+    public static ExternalProcess StartGateway(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    {
+        var (program, all) = GatewayCommand(arguments);
+        return ExternalProcess.Start(program, all, workingDirectory, GatewayEnvironment(environment));
+    }
 
     /// <summary>Runs edge-gateway with <paramref name="arguments"/> to completion.</summary>
-    public static Task<ProcessResult> RunGatewayAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default) =>
-        ExternalProcess.RunAsync(HostPath, [Gateway, .. arguments], environment: GatewayEnvironment(environment), cancellationToken: cancellationToken);
+    public static Task<ProcessResult> RunGatewayAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
+    {
+        var (program, all) = GatewayCommand(arguments);
+        return ExternalProcess.RunAsync(program, all, environment: GatewayEnvironment(environment), cancellationToken: cancellationToken);
+    }
 
     /// <summary>Starts firmware-sim with <paramref name="arguments"/> (stop it with <see cref="ExternalProcess.Terminate"/>, as Ctrl+C would).</summary>
     public static ExternalProcess StartFirmwareSim(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>

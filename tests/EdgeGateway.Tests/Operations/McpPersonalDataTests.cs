@@ -50,8 +50,9 @@ public sealed class McpPersonalDataTests : LoggedTest
               "Buffer": { "Path": "{{_directory.File("buffer.db")}}" }{{(encryption is null ? string.Empty : $", \"Encryption\": {encryption}")}}
             }
             """);
+        var (program, arguments) = DotNetPrograms.GatewayCommand(["mcp", "--config", config]);
         var transport = new StdioClientTransport(
-            new StdioClientTransportOptions { Name = "edge-gateway", Command = DotNetPrograms.HostPath, Arguments = [DotNetPrograms.Gateway, "mcp", "--config", config] },
+            new StdioClientTransportOptions { Name = "edge-gateway", Command = program, Arguments = arguments },
             LoggerFactory);
         return await McpClient.CreateAsync(transport, new McpClientOptions { ProtocolVersion = "2025-11-25" }, LoggerFactory, CancellationToken);
     }

@@ -36,12 +36,13 @@ public sealed class McpStdioTests : LoggedTest
             }
             """);
         var stderr = new List<string>();
+        var (program, arguments) = DotNetPrograms.GatewayCommand(["mcp", "--config", config]);
         var transport = new StdioClientTransport(
             new StdioClientTransportOptions
             {
                 Name = "edge-gateway",
-                Command = DotNetPrograms.HostPath,
-                Arguments = [DotNetPrograms.Gateway, "mcp", "--config", config],
+                Command = program,
+                Arguments = arguments,
                 StandardErrorLines = line =>
                 {
                     lock (stderr)
