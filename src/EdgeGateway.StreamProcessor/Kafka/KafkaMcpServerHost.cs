@@ -153,7 +153,12 @@ internal sealed partial class KafkaMcpServerHost : BackgroundService
             AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            // Eager round-robin, not cooperative-sticky: Debian's librdkafka 2.0.2 has cooperative-sticky bugs that
+            // stop a group (a reassignment loop that never settles, librdkafka#4783; an assertion that aborts the
+            // process when a consumer closes during its first rebalance, #4312), and the failover test saw a restarted
+            // instance never get its partitions. A rebalance pauses every instance briefly; nothing is lost (offsets
+            // are stored only after a batch is answered, and batches are deduplicated).
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
             SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = Math.Max(100, (int)_options.SessionTimeout.TotalMilliseconds / 5),
             FetchWaitMaxMs = Math.Max(1, (int)_options.FetchWaitMax.TotalMilliseconds),
