@@ -41,6 +41,22 @@ dotnet test EdgeGateway.sln -c Release --no-build -nologo \
   --results-directory "$results" --logger "trx" --logger "console;verbosity=normal" \
   --blame-hang-timeout 10m --blame-hang-dump-type none "$@" || status=$?
 
+# The native build runs the same code with reflection resolved ahead of time: what it cannot do fails only at run
+# time, so the tests that start edge-gateway as a process run again against it.
+if [ "$#" -eq 0 ]; then
+  log "building the native gateway (Native AOT) and running the process-level tests against it"
+  native="$EDGEGW_ROOT/deploy/out/native"
+  rm -rf "$native"
+  if publish_native_gateway "$native"; then
+    EDGEGW_TEST_NATIVE_GATEWAY="$native/edge-gateway" dotnet test tests/EdgeGateway.Tests -c Release --no-build -nologo \
+      --results-directory "$results" --logger "trx;LogFilePrefix=native" --logger "console;verbosity=minimal" \
+      --blame-hang-timeout 10m --blame-hang-dump-type none --filter "$NATIVE_TEST_FILTER" || status=1
+  else
+    echo "error: the native build failed" >&2
+    status=1
+  fi
+fi
+
 # One summary line over every test project, from the TRX result files.
 passed=0 failed=0 skipped=0 files=0
 for trx in "$results"/*.trx; do
@@ -62,35 +78,20 @@ if [ "$failed" -gt 0 ] && ! command -v python3 >/dev/null; then
   grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$results"/*.trx | sed 's/.*testName="\([^"]*\)".*/FAILED \1/' || true
 elif [ "$failed" -gt 0 ]; then
   python3 - "$results"/*.trx <<'PY' || true
-import sys, xml.etree.ElementTree as ET
+import os, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 for path in sys.argv[1:]:
+    build = " (native build)" if os.path.basename(path).startswith("native") else ""
     for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
         if result.get("outcome") in ("Passed", "NotExecuted"):
             continue
         message = result.findtext(".//t:Message", "", ns).strip()
-        print(f"FAILED {result.get('testName')}\n  {message[:1500]}")
+        print(f"FAILED {result.get('testName')}{build}\n  {message[:1500]}")
 PY
 fi
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then
   status=1
-fi
-
-# The native build runs the same code with reflection resolved ahead of time: what it cannot do fails only at run
-# time, so the tests that start edge-gateway as a process run again against it.
-if [ "$#" -eq 0 ]; then
-  log "building the native gateway (Native AOT) and running the process-level tests against it"
-  native="$EDGEGW_ROOT/deploy/out/native"
-  rm -rf "$native"
-  if publish_native_gateway "$native"; then
-    EDGEGW_TEST_NATIVE_GATEWAY="$native/edge-gateway" dotnet test tests/EdgeGateway.Tests -c Release --no-build -nologo \
-      --results-directory "$results" --logger "trx;LogFilePrefix=native" --logger "console;verbosity=minimal" \
-      --blame-hang-timeout 10m --blame-hang-dump-type none --filter "$NATIVE_TEST_FILTER" || status=1
-  else
-    echo "error: the native build failed" >&2
-    status=1
-  fi
 fi
 
 # The demo itself, short, on the build above: it must report lost = 0 (exit code 0).
