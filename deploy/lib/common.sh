@@ -57,15 +57,22 @@ install_prerequisites() {
   install_packages "${EDGEGW_PACKAGES[@]}"
 }
 
-# Publishes the native gateway (Native AOT: no JIT, about a third less memory; README "Native build") for this
-# machine's architecture into "$1". The AOT compiler links with a C toolchain: clang (any version Debian has) and
-# zlib's headers, installed when missing.
+# Publishes the native gateway (Native AOT: no JIT, no .NET runtime on the device, about a third less memory; README
+# "Native build") into "$1", for this machine's architecture or "$2" (amd64 or arm64; arm64 on an amd64 machine is a
+# cross build with Debian's aarch64 toolchain). The AOT compiler links with clang (any version Debian has); what is
+# missing is installed.
 publish_native_gateway() {
-  local out="$1" cc rid
+  local out="$1" arch="${2:-}" host rid cc extra=()
   case "$(uname -m)" in
-    x86_64) rid=linux-x64 ;;
-    aarch64) rid=linux-arm64 ;;
-    *) die "Native AOT builds for x86_64 and aarch64 only, not $(uname -m)" ;;
+    x86_64) host=amd64 ;;
+    aarch64) host=arm64 ;;
+    *) host="$(uname -m)" ;;
+  esac
+  arch="${arch:-$host}"
+  case "$arch" in
+    amd64) rid=linux-x64 ;;
+    arm64) rid=linux-arm64 ;;
+    *) die "Native AOT builds for amd64 and arm64, not '$arch' (32-bit ARM keeps the JIT build)" ;;
   esac
   cc="$(command -v clang || true)"
   if [ -z "$cc" ]; then
@@ -75,7 +82,15 @@ publish_native_gateway() {
     install_packages clang
     cc=clang
   fi
-  install_packages zlib1g-dev
+  if [ "$arch" = "$host" ]; then
+    install_packages zlib1g-dev
+  elif [ "$host/$arch" = amd64/arm64 ]; then
+    # clang finds Debian's cross gcc (crt files, libgcc) by itself; lld links aarch64, binutils strips it.
+    install_packages gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu lld
+    extra=(-p:LinkerFlavor=lld -p:ObjCopyName=aarch64-linux-gnu-objcopy)
+  else
+    die "cannot build a native $arch gateway on $host (amd64 builds amd64 and arm64, arm64 builds arm64)"
+  fi
   dotnet publish "$EDGEGW_ROOT/src/EdgeGateway" -c Release -r "$rid" -p:PublishAot=true \
-    -p:CppCompilerAndLinker="$(basename "$cc")" -nologo -clp:ErrorsOnly -o "$out"
+    -p:CppCompilerAndLinker="$(basename "$cc")" "${extra[@]}" -nologo -clp:ErrorsOnly -o "$out"
 }
