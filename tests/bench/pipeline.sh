@@ -63,7 +63,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d -t pipeline-bench.XXXXXX)"
 chmod 755 "$WORK"
 GATEWAY_DLL="${PIPELINE_BENCH_GATEWAY_DLL:-$ROOT/src/EdgeGateway/bin/Release/net10.0/edge-gateway.dll}"
-case "$GATEWAY_DLL" in *.dll) GATEWAY_LAUNCH="dotnet $GATEWAY_DLL" ;; *) GATEWAY_LAUNCH="$GATEWAY_DLL" ;; esac
 BENCH_DLL="$ROOT/tests/bench/PipelineBench/bin/Release/net10.0/PipelineBench.dll"
 CLK_TCK="$(getconf CLK_TCK)"
 BROKER_PID=""
@@ -155,8 +154,9 @@ if [ "${PIPELINE_BENCH_NATIVE:-0}" = 1 ]; then
   (source "$ROOT/deploy/lib/common.sh" && publish_native_gateway "$WORK/native") > "$WORK/native-build.log" 2>&1 \
     || { cat "$WORK/native-build.log" >&2; exit 2; }
   GATEWAY_DLL="$WORK/native/edge-gateway"
-  GATEWAY_LAUNCH="$GATEWAY_DLL"
 fi
+# An assembly runs on the dotnet host, a native executable by itself.
+case "$GATEWAY_DLL" in *.dll) GATEWAY_LAUNCH=(dotnet "$GATEWAY_DLL") ;; *) GATEWAY_LAUNCH=("$GATEWAY_DLL") ;; esac
 
 # --- mosquitto on a free loopback port --------------------------------------------------------------
 port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
@@ -246,7 +246,7 @@ start_gateway() { # start_gateway DIR TOPIC: sets GW_PID once it has subscribed
 }
 EOF
   # shellcheck disable=SC2086 # PIPELINE_BENCH_GATEWAY_ENV is a list of NAME=VALUE words
-  env ${PIPELINE_BENCH_GATEWAY_ENV:-} $GATEWAY_LAUNCH run --config "$dir/gateway.json" > "$dir/gateway.log" 2>&1 &
+  env ${PIPELINE_BENCH_GATEWAY_ENV:-} "${GATEWAY_LAUNCH[@]}" run --config "$dir/gateway.json" > "$dir/gateway.log" 2>&1 &
   GW_PID=$!
   wait_for "$dir/gateway.log" 'Subscribed to city/+/aq/+' "$GW_PID" 120 || { log "the gateway did not start:"; cat "$dir/gateway.log" >&2; return 1; }
   # Warm-up: a gateway that has run a while has compiled its hot paths (tiered JIT, PGO); a fresh one spends

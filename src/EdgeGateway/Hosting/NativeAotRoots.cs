@@ -30,14 +30,10 @@ internal static class NativeAotRoots
     [DynamicDependency(DynamicallyAccessedMemberTypes.All, typeof(List<string>))]
     public static void Keep()
     {
-        if (RuntimeFeature.IsDynamicCodeSupported)
+        if (!RuntimeFeature.IsDynamicCodeSupported)
         {
-            return;
-        }
-
-        foreach (var type in NativeAotJsonRoots.Types)
-        {
-            _ = NativeAotJsonRoots.Default.GetTypeInfo(type);
+            // Constructing the context compiles its type infos, and with them the converters.
+            _ = NativeAotJsonRoots.Default;
         }
     }
 }
@@ -59,15 +55,4 @@ internal static class NativeAotRoots
 [JsonSerializable(typeof(Dictionary<string, int>))]
 [JsonSerializable(typeof(Dictionary<string, double>))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, double>))]
-internal sealed partial class NativeAotJsonRoots : JsonSerializerContext
-{
-    /// <summary>The types above, for <see cref="NativeAotRoots.Keep"/>.</summary>
-    public static readonly Type[] Types =
-    [
-        typeof(List<long>), typeof(IReadOnlyList<long>), typeof(IEnumerable<long>), typeof(long[]), typeof(List<int>),
-        typeof(IReadOnlyList<int>), typeof(List<uint>), typeof(IReadOnlyList<uint>), typeof(List<double>),
-        typeof(IReadOnlyList<double>), typeof(double[]), typeof(Dictionary<string, long>),
-        typeof(IReadOnlyDictionary<string, long>), typeof(Dictionary<string, int>), typeof(Dictionary<string, double>),
-        typeof(IReadOnlyDictionary<string, double>),
-    ];
-}
+internal sealed partial class NativeAotJsonRoots : JsonSerializerContext;

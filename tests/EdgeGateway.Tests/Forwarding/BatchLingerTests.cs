@@ -64,7 +64,7 @@ public sealed class BatchLingerTests
         // batch of them carries as many contexts as readings: waiting would only add latency.
         var time = new FakeTimeProvider();
         var linger = new BatchLinger(time);
-        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 0)));
+        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 0)));
         linger.Forwarding(BatchFrom(Devices(100)));
         time.Advance(Window);
 
@@ -77,7 +77,7 @@ public sealed class BatchLingerTests
         // 25,000 readings/s from the same 100 devices: 20 ms gathers 500 readings, five per device.
         var time = new FakeTimeProvider();
         var linger = new BatchLinger(time);
-        linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 0));
+        linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 0));
         linger.Forwarding(BatchFrom(Devices(100)));
         time.Advance(Window);
 
@@ -91,16 +91,16 @@ public sealed class BatchLingerTests
         // three readings of it, which pays once the 99 silent devices are forgotten.
         var time = new FakeTimeProvider();
         var linger = new BatchLinger(time);
-        linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 0));
+        linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 0));
         linger.Forwarding(BatchFrom(Devices(100)));
         time.Advance(Window / 2);
         linger.Forwarding(BatchFrom(Devices(1)));
         time.Advance(Window / 2);
-        Assert.Equal(TimeSpan.Zero, linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 30)));
+        Assert.Equal(TimeSpan.Zero, linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 30)));
 
         time.Advance(Window);
         linger.Forwarding(BatchFrom(Devices(1)));
-        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 60)));
+        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 60)));
     }
 
     [Fact]
@@ -108,17 +108,17 @@ public sealed class BatchLingerTests
     {
         var time = new FakeTimeProvider();
         var linger = new BatchLinger(time);
-        linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 0));
+        linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 0));
         linger.Forwarding(BatchFrom(Devices(100)));
         time.Advance(Window);
-        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 5_000)));
+        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 5_000)));
 
         time.Advance(TimeSpan.FromMinutes(10));
         linger.Forwarding(BatchFrom(Devices(100)));
-        Assert.Equal(TimeSpan.Zero, linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 5_100)));
+        Assert.Equal(TimeSpan.Zero, linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 5_100)));
         time.Advance(Window);
         linger.Forwarding(BatchFrom(Devices(100)));
-        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 10_100)));
+        Assert.Equal(Twenty, linger.WaitBeforeRead(Twenty, 500, JustArrived(committed: 10_100)));
     }
 
     [Fact]
@@ -129,14 +129,14 @@ public sealed class BatchLingerTests
         var time = new FakeTimeProvider();
         var linger = new BatchLinger(time);
         var wait = TimeSpan.FromSeconds(5);
-        linger.WaitBeforeRead(wait, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 0));
+        linger.WaitBeforeRead(wait, 500, JustArrived(committed: 0));
         linger.Forwarding(BatchFrom(Devices(1)));
         time.Advance(TimeSpan.FromSeconds(9));
-        Assert.Equal(wait, linger.WaitBeforeRead(wait, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 0)));
+        Assert.Equal(wait, linger.WaitBeforeRead(wait, 500, JustArrived(committed: 0)));
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(wait, linger.WaitBeforeRead(wait, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 20)));
+        Assert.Equal(wait, linger.WaitBeforeRead(wait, 500, JustArrived(committed: 20)));
         time.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(TimeSpan.Zero, linger.WaitBeforeRead(wait, 500, Buffer(rows: 1, oldest: TimeSpan.Zero, committed: 23)));
+        Assert.Equal(TimeSpan.Zero, linger.WaitBeforeRead(wait, 500, JustArrived(committed: 23)));
     }
 
     private static IEnumerable<DeviceId> Devices(int count) => Enumerable.Range(0, count).Select(i => new DeviceId($"aq-{i:000}"));
@@ -147,6 +147,9 @@ public sealed class BatchLingerTests
         var readings = devices.Select(d => new Reading(d, "pm2_5", 1.5, "ug/m3", now, now, 0, ReadingQuality.None, 1)).ToList();
         return new Batch(Guid.NewGuid(), "gw-linger", new SequenceRange(1, readings.Count), now, readings, []);
     }
+
+    /// <summary>One unsent reading that has just arrived, <paramref name="committed"/> rows committed so far.</summary>
+    private static BufferStatistics JustArrived(long committed) => Buffer(rows: 1, oldest: TimeSpan.Zero, committed: committed);
 
     private static BufferStatistics Buffer(long rows, TimeSpan? oldest, long inFlight = 0, long committed = 0) =>
         EmptyBufferStatistics.Value with { NormalRows = rows, InFlightRows = inFlight, Bytes = rows * 100, OldestUnsentAge = oldest, CommittedRows = committed };
