@@ -59,6 +59,13 @@ public sealed class BufferEntry
 
     /// <summary>The lane.</summary>
     public BufferLane Lane { get; }
+
+    /// <summary>
+    /// The reading the payload encodes, when the caller has it at hand (it must be what decoding the
+    /// payload gives). Never stored: a row read while the buffer still holds it in memory reaches the
+    /// forwarder with it (<see cref="BufferedReading.Reading"/>), which then has nothing to decode.
+    /// </summary>
+    public Reading? Reading { get; init; }
 }
 
 /// <summary>A row handed to the forwarder by <see cref="ReadingBuffer.ReadBatchAsync"/>.</summary>
@@ -67,7 +74,15 @@ public sealed class BufferEntry
 /// <param name="Lane">The lane it was appended to.</param>
 /// <param name="ReceivedAt">When the gateway received it (UTC, millisecond precision).</param>
 /// <param name="Payload">The payload as appended.</param>
-public sealed record BufferedReading(long Sequence, DeviceId DeviceId, BufferLane Lane, DateTimeOffset ReceivedAt, ReadOnlyMemory<byte> Payload);
+public sealed record BufferedReading(long Sequence, DeviceId DeviceId, BufferLane Lane, DateTimeOffset ReceivedAt, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>
+    /// The reading the payload encodes, when the row came from the buffer's in-memory copy of its newest
+    /// rows and its <see cref="BufferEntry.Reading"/> was given; null when it was read from the file
+    /// (decode <see cref="Payload"/>).
+    /// </summary>
+    public Reading? Reading { get; init; }
+}
 
 /// <summary>Why an append was refused. The caller dead-letters the entries (see <see cref="ReadingBuffer.AddDeadLetterAsync"/>).</summary>
 public enum AppendRejection

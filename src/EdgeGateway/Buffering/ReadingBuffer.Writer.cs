@@ -9,6 +9,7 @@ public sealed partial class ReadingBuffer
     private readonly Dictionary<long, BufferLane> _inFlight = [];
     private readonly long[] _readFrom = new long[2];
     private readonly long?[] _headReceivedMs = new long?[2];
+    private readonly RecentRows _recent = new(RecentRowsCapacity);
     private BufferTotals _totals;
     private Queue<Operation> _backlog = new();
     private bool _blocked;
@@ -198,35 +199,38 @@ public sealed partial class ReadingBuffer
     {
         var batch = new List<BufferedReading>(Math.Min(read.MaxCount, ScanPageRows));
         long bytes = 0;
+        long from;
         var done = false;
         foreach (var lane in ReadOrder)
         {
             // _readFrom[lane]: every row of the lane below it is handed out (or gone), so reading starts
             // there; rows at or above it that are in flight (a later batch still out while an earlier
             // one was returned) are skipped.
-            var from = _readFrom[(int)lane];
+            from = _readFrom[(int)lane];
             while (!done)
             {
+                if (lane == BufferLane.Normal && (from >= _recent.From || _recent.Count == _totals.Normal.Rows))
+                {
+                    // The rest of the lane is in memory (RecentRows' invariant; or every normal row of the
+                    // file is, when the counts agree): no query, and the rows keep their decoded readings.
+                    // The usual case for a forwarder that keeps up.
+                    foreach (var row in _recent.ReadFrom(from))
+                    {
+                        if (!Take(row))
+                        {
+                            done = true;
+                            break;
+                        }
+                    }
+
+                    break;
+                }
+
                 var limit = Math.Min(read.MaxCount - batch.Count, ScanPageRows);
                 var page = _database.ReadLane(lane, from, limit);
                 foreach (var row in page)
                 {
-                    if (_inFlight.ContainsKey(row.Sequence))
-                    {
-                        from = row.Sequence + 1;
-                        continue;
-                    }
-
-                    if (batch.Count > 0 && bytes + row.Payload.Length > read.MaxBytes)
-                    {
-                        done = true;
-                        break;
-                    }
-
-                    batch.Add(row);
-                    bytes += row.Payload.Length;
-                    from = row.Sequence + 1;
-                    if (batch.Count == read.MaxCount)
+                    if (!Take(row))
                     {
                         done = true;
                         break;
@@ -257,6 +261,26 @@ public sealed partial class ReadingBuffer
             // The caller gave up before getting the rows: they must not stay handed out until a restart.
             Return(batch.Select(row => row.Sequence));
         }
+
+        // Adds a row unless it is handed out already; false when the batch is complete (the row did not fit, or filled it).
+        bool Take(BufferedReading row)
+        {
+            if (_inFlight.ContainsKey(row.Sequence))
+            {
+                from = row.Sequence + 1;
+                return true;
+            }
+
+            if (batch.Count > 0 && bytes + row.Payload.Length > read.MaxBytes)
+            {
+                return false;
+            }
+
+            batch.Add(row);
+            bytes += row.Payload.Length;
+            from = row.Sequence + 1;
+            return batch.Count < read.MaxCount;
+        }
     }
 
     private void Return(IEnumerable<long> sequences)
@@ -282,12 +306,13 @@ public sealed partial class ReadingBuffer
 
         var deleted = default(DeletedRows);
         var before = _totals;
+        var runs = ConsecutiveRuns(release.Sequences);
         try
         {
             // Not flushed by itself: a release lost to a power cut only sends its rows again (at-least-once),
             // and the next group commit's fsync covers it. Saves an fsync per delivered batch.
             using var transaction = _database.BeginRelaxed();
-            foreach (var (first, last) in ConsecutiveRuns(release.Sequences))
+            foreach (var (first, last) in runs)
             {
                 _database.DeleteRange(first, last, lane: null, ref deleted);
             }
@@ -299,8 +324,15 @@ public sealed partial class ReadingBuffer
         catch
         {
             // Nothing was deleted: the rows stay handed out, and the forwarder retries or returns them.
+            // (The in-memory copy is dropped all the same: cheap, and right even if the commit did happen.)
             _totals = before;
+            _recent.Clear();
             throw;
+        }
+
+        foreach (var (first, last) in runs)
+        {
+            _recent.Remove(first, last);
         }
 
         foreach (var sequence in release.Sequences)
@@ -407,6 +439,7 @@ public sealed partial class ReadingBuffer
             // tried yet wait for the next group.
             _totals = totalsBefore;
             headsBefore.CopyTo(_headReceivedMs, 0);
+            _recent.Clear();
             for (var i = 0; i < waitFrom; i++)
             {
                 group[i].Fail(error);
@@ -452,6 +485,7 @@ public sealed partial class ReadingBuffer
             switch (group[i], results[i])
             {
                 case (AppendOperation append, AppendResult result):
+                    Remember(append.Entries, result.Sequences);
                     append.Complete(result);
                     break;
                 case (DeadLetterOperation deadLetter, var id):
@@ -626,6 +660,26 @@ public sealed partial class ReadingBuffer
         return true;
     }
 
+    /// <summary>Keeps the normal-lane rows of a committed append in memory for the forwarder's next read.</summary>
+    private void Remember(IReadOnlyList<BufferEntry> entries, Domain.SequenceRange? sequences)
+    {
+        if (sequences is not { } committed)
+        {
+            return;
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            if (entry.Lane == BufferLane.Normal)
+            {
+                // Millisecond precision, as the file stores it: a row reads the same from either.
+                var receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(entry.ReceivedAt.ToUnixTimeMilliseconds());
+                _recent.Add(new BufferedReading(committed.First + i, entry.DeviceId, entry.Lane, receivedAt, entry.Payload) { Reading = entry.Reading });
+            }
+        }
+    }
+
     /// <summary>
     /// Deletes the oldest rows that are not handed out, normal lane first (priority last), until at
     /// least <paramref name="needed"/> bytes are free. Deletes nothing and returns false when that
@@ -714,6 +768,8 @@ public sealed partial class ReadingBuffer
     /// <summary>Deletes planned runs (inside the caller's transaction) and updates the totals; returns the rows deleted.</summary>
     private long DeletePlan(List<(BufferLane Lane, long First, long Last)> plan)
     {
+        // Rare (a full buffer, an expiry): forget the in-memory copy rather than track a delete that may still roll back.
+        _recent.Clear();
         var deleted = default(DeletedRows);
         foreach (var (lane, first, last) in plan)
         {

@@ -49,6 +49,12 @@ public sealed partial class ReadingBuffer : IAsyncDisposable
     /// <summary>Rows read per query when walking a lane (flat memory, whatever the backlog).</summary>
     private const int ScanPageRows = 1000;
 
+    /// <summary>
+    /// The newest normal-lane rows kept in memory for the forwarder (<see cref="RecentRows"/>): several
+    /// batches' worth, so a forwarder that keeps up never queries the file, at about 1-2 MB.
+    /// </summary>
+    private const int RecentRowsCapacity = 4096;
+
     /// <summary>The most rows one age-sweep transaction deletes, so a large expiry does not stall appends.</summary>
     private const int SweepChunkRows = 10_000;
 

@@ -291,7 +291,8 @@ public sealed partial class KafkaForwarder : BackgroundService
         {
             try
             {
-                result.Add(new BatchRow(row.Sequence, ReadingSerializer.Deserialize(row.Payload.Span)));
+                // A row from the buffer's in-memory copy has its reading already; one from the file is decoded.
+                result.Add(new BatchRow(row.Sequence, row.Reading ?? ReadingSerializer.Deserialize(row.Payload.Span)));
             }
             catch (FormatException error)
             {

@@ -113,7 +113,7 @@ public sealed partial class ReadingIngestor : IDisposable
                 if (enriched.Reading is { } ready)
                 {
                     _origins?.Seen(ready.DeviceId, message);
-                    entries.Add(new BufferEntry(ready.DeviceId, ReadingSerializer.Serialize(ready), ready.ReceivedAt));
+                    entries.Add(new BufferEntry(ready.DeviceId, ReadingSerializer.Serialize(ready), ready.ReceivedAt) { Reading = ready });
                     sources.Add(message);
                     counted?.Add((message.SourceKind, enriched.DeviceType ?? "unknown"));
                 }
