@@ -40,8 +40,8 @@ internal sealed class BufferDatabase : IDisposable
     private readonly SqliteCommand _rollback;
     private readonly List<RawStatement> _statements = [];
     private readonly RawStatement _insertReading;
-    private readonly SqliteCommand _deleteRange;
-    private readonly SqliteCommand _deleteLaneRange;
+    private readonly RawStatement _deleteRange;
+    private readonly RawStatement _deleteLaneRange;
     private readonly RawStatement[] _readLane;
     private readonly SqliteCommand[] _scanLane;
     private readonly SqliteCommand[] _headReceived;
@@ -64,9 +64,9 @@ internal sealed class BufferDatabase : IDisposable
 
         // Range deletes: one statement per run of consecutive sequence numbers, the cheapest way to
         // release rows (limits.md: ~1 µs per row). RETURNING gives the exact bytes and lanes to account.
-        _deleteRange = Command("DELETE FROM readings WHERE sequence BETWEEN $first AND $last RETURNING lane, size", "$first", "$last");
-        _deleteLaneRange = Command(
-            "DELETE FROM readings WHERE sequence BETWEEN $first AND $last AND lane = $lane RETURNING lane, size", "$first", "$last", "$lane");
+        // A row of RETURNING per deleted reading: driven raw, like the insert (one per reading too).
+        _deleteRange = Statement("DELETE FROM readings WHERE sequence BETWEEN ?1 AND ?2 RETURNING lane, size");
+        _deleteLaneRange = Statement("DELETE FROM readings WHERE sequence BETWEEN ?1 AND ?2 AND lane = ?3 RETURNING lane, size");
 
         // Per lane, in sequence order from a starting point. The normal lane walks the rowid (skipping
         // the rare priority rows); the priority lane must use its partial index (INDEXED BY makes a
@@ -201,23 +201,25 @@ internal sealed class BufferDatabase : IDisposable
     /// </summary>
     public void DeleteRange(long first, long last, BufferLane? lane, ref DeletedRows deleted)
     {
-        SqliteCommand command;
-        if (lane is { } only)
+        var delete = _deleteRange;
+        try
         {
-            command = _deleteLaneRange;
-            command.Parameters[2].Value = (int)only;
-        }
-        else
-        {
-            command = _deleteRange;
-        }
+            if (lane is { } only)
+            {
+                delete = _deleteLaneRange;
+                delete.Bind(3, (long)only);
+            }
 
-        command.Parameters[0].Value = first;
-        command.Parameters[1].Value = last;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+            delete.Bind(1, first);
+            delete.Bind(2, last);
+            while (delete.Step())
+            {
+                deleted.Add((BufferLane)delete.Int64(0), delete.Int64(1));
+            }
+        }
+        finally
         {
-            deleted.Add((BufferLane)reader.GetInt32(0), reader.GetInt64(1));
+            delete.Reset();
         }
     }
 
