@@ -27,7 +27,7 @@ internal static class MqttBrokerConnection
                 CaFile = string.IsNullOrEmpty(broker.CaFile) ? null : CredentialFiles.Resolve(broker.CaFile),
                 ClientCertificate = string.IsNullOrEmpty(broker.ClientCertificateFile) || string.IsNullOrEmpty(broker.ClientCertificateKeyFile)
                     ? null
-                    : CredentialFiles.LoadCertificateAndKey(broker.ClientCertificateFile, broker.ClientCertificateKeyFile),
+                    : CredentialFiles.LoadCertificateAndKey(broker.ClientCertificateFile, broker.ClientCertificateKeyFile, broker.EffectiveClientKeyPassword()),
             }
             : null,
         TimeProvider = timeProvider,

@@ -52,8 +52,17 @@ public sealed class MqttBrokerOptions : IValidatableObject
     /// <summary>Client certificate (PEM) for brokers that require one (mosquitto <c>require_certificate true</c>); needs <see cref="ClientCertificateKeyFile"/>.</summary>
     public string? ClientCertificateFile { get; set; }
 
-    /// <summary>The unencrypted PEM private key of <see cref="ClientCertificateFile"/>.</summary>
+    /// <summary>The PEM private key of <see cref="ClientCertificateFile"/> (encrypted PKCS#8 needs a key password).</summary>
     public string? ClientCertificateKeyFile { get; set; }
+
+    /// <summary>
+    /// The password of an encrypted <see cref="ClientCertificateKeyFile"/>; prefer <see cref="ClientCertificateKeyPasswordFile"/>
+    /// or the environment (<c>EDGEGW__Mqtt__ClientCertificateKeyPassword</c>). Never logged or shown.
+    /// </summary>
+    public string? ClientCertificateKeyPassword { get; set; }
+
+    /// <summary>A file holding the password of an encrypted <see cref="ClientCertificateKeyFile"/> (its trailing line break is ignored).</summary>
+    public string? ClientCertificateKeyPasswordFile { get; set; }
 
     /// <summary>How many unacknowledged QoS 1/2 messages the broker may send (MQTT 5.0); beyond it the broker holds them.</summary>
     [Range(1, 65535)]
@@ -87,6 +96,13 @@ public sealed class MqttBrokerOptions : IValidatableObject
     [Required]
     public string CommandTopic { get; set; } = "{topic}/cmd";
 
+    /// <summary>The client key's password from <see cref="ClientCertificateKeyPassword"/> or <see cref="ClientCertificateKeyPasswordFile"/>, or null.</summary>
+    /// <exception cref="IOException">The password file cannot be read.</exception>
+    internal string? EffectiveClientKeyPassword() =>
+        !string.IsNullOrEmpty(ClientCertificateKeyPasswordFile) ? CredentialFiles.ReadSecret(ClientCertificateKeyPasswordFile)
+        : string.IsNullOrEmpty(ClientCertificateKeyPassword) ? null
+        : ClientCertificateKeyPassword;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -113,7 +129,11 @@ public sealed class MqttBrokerOptions : IValidatableObject
             }
         }
 
-        foreach (var (key, value) in new[] { (nameof(CaFile), CaFile), (nameof(ClientCertificateFile), ClientCertificateFile), (nameof(ClientCertificateKeyFile), ClientCertificateKeyFile) })
+        foreach (var (key, value) in new[]
+                 {
+                     (nameof(CaFile), CaFile), (nameof(ClientCertificateFile), ClientCertificateFile), (nameof(ClientCertificateKeyFile), ClientCertificateKeyFile),
+                     (nameof(ClientCertificateKeyPassword), ClientCertificateKeyPassword), (nameof(ClientCertificateKeyPasswordFile), ClientCertificateKeyPasswordFile),
+                 })
         {
             if (!string.IsNullOrEmpty(value) && !UseTls)
             {
@@ -126,15 +146,30 @@ public sealed class MqttBrokerOptions : IValidatableObject
             yield return new ValidationResult(caProblem, [nameof(CaFile)]);
         }
 
-        if (string.IsNullOrEmpty(ClientCertificateFile) != string.IsNullOrEmpty(ClientCertificateKeyFile))
+        var hasKeyPassword = !string.IsNullOrEmpty(ClientCertificateKeyPassword) || !string.IsNullOrEmpty(ClientCertificateKeyPasswordFile);
+        if (!string.IsNullOrEmpty(ClientCertificateKeyPassword) && !string.IsNullOrEmpty(ClientCertificateKeyPasswordFile))
+        {
+            yield return new ValidationResult("set ClientCertificateKeyPassword or ClientCertificateKeyPasswordFile, not both", [nameof(ClientCertificateKeyPasswordFile)]);
+        }
+        else if (!string.IsNullOrEmpty(ClientCertificateKeyPasswordFile) && CredentialFiles.CheckSecret(ClientCertificateKeyPasswordFile) is { } keyPasswordProblem)
+        {
+            yield return new ValidationResult(keyPasswordProblem, [nameof(ClientCertificateKeyPasswordFile)]);
+        }
+        else if (string.IsNullOrEmpty(ClientCertificateFile) != string.IsNullOrEmpty(ClientCertificateKeyFile))
         {
             yield return string.IsNullOrEmpty(ClientCertificateFile)
                 ? new ValidationResult("a client certificate key needs ClientCertificateFile", [nameof(ClientCertificateFile)])
                 : new ValidationResult("a client certificate needs its ClientCertificateKeyFile (PEM)", [nameof(ClientCertificateKeyFile)]);
         }
-        else if (UseTls && !string.IsNullOrEmpty(ClientCertificateFile) && CredentialFiles.CheckCertificateAndKey(ClientCertificateFile, ClientCertificateKeyFile!) is { } certificateProblem)
+        else if (UseTls && !string.IsNullOrEmpty(ClientCertificateFile)
+                 && CredentialFiles.CheckCertificateAndKey(ClientCertificateFile, ClientCertificateKeyFile!, hasKeyPassword ? EffectiveClientKeyPassword() : null) is { } certificateProblem)
         {
             yield return new ValidationResult(certificateProblem, [nameof(ClientCertificateFile)]);
+        }
+        else if (string.IsNullOrEmpty(ClientCertificateKeyFile) && hasKeyPassword)
+        {
+            var key = string.IsNullOrEmpty(ClientCertificateKeyPasswordFile) ? nameof(ClientCertificateKeyPassword) : nameof(ClientCertificateKeyPasswordFile);
+            yield return new ValidationResult("a key password needs ClientCertificateKeyFile", [key]);
         }
 
         if (CommandTopic.Contains('+', StringComparison.Ordinal) || CommandTopic.Contains('#', StringComparison.Ordinal)

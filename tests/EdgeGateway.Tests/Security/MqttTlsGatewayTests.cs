@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using EdgeGateway.Testing.Files;
 using EdgeGateway.Testing.Kafka;
@@ -21,6 +22,7 @@ public sealed class MqttTlsGatewayTests : LoggedTest
     private static readonly TimeSpan StartTimeout = TestTimeouts.Default * 2;
 
     private const string MqttPassword = "mqtt-tls-Pa55-41c7";
+    private const string KeyPassword = "mqtt-key-Pa55-9e02";
     private readonly GatewayRig _rig = new("mqtt-tls");
     private readonly TempDirectory _credentials = TempDirectory.Create("credentials");
 
@@ -31,8 +33,10 @@ public sealed class MqttTlsGatewayTests : LoggedTest
         return ValueTask.CompletedTask;
     }
 
-    [Fact]
-    public async Task With_the_pinned_CA_a_client_certificate_and_the_password_from_a_credential_file_readings_reach_Kafka()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_the_pinned_CA_a_client_certificate_and_the_password_from_a_credential_file_readings_reach_Kafka(bool encryptedKey)
     {
         await using var broker = await StartBrokerAsync();
         await using var kafka = KafkaFixture.Start();
@@ -41,7 +45,16 @@ public sealed class MqttTlsGatewayTests : LoggedTest
         var fleet = Sensor.Fleet(3);
         _rig.WriteDevices(fleet);
         _credentials.WriteFile("mqtt-password", MqttPassword + "\n");
-        var config = _rig.WriteConfiguration(broker, kafka.BootstrapServers, topic, c => Secure(c, broker, clientCertificate: true));
+        var config = _rig.WriteConfiguration(broker, kafka.BootstrapServers, topic, c =>
+        {
+            Secure(c, broker, clientCertificate: true);
+            if (encryptedKey)
+            {
+                // The key encrypted (PKCS#8), its password in a credential file next to the MQTT password.
+                c["Mqtt"]!["ClientCertificateKeyFile"] = EncryptedClientKey(broker.Certificates!);
+                c["Mqtt"]!["ClientCertificateKeyPasswordFile"] = "mqtt-key-password";
+            }
+        });
         await using var sensors = await SensorPublisher.ConnectAsync(broker, LoggerFactory);
 
         var gateway = DotNetPrograms.StartGateway(["run", "--config", config], CredentialsEnvironment());
@@ -56,6 +69,7 @@ public sealed class MqttTlsGatewayTests : LoggedTest
         Assert.Equal(30, consumer.Snapshot().Select(r => (r.Device, r.Sequence)).Distinct().Count());
         DotNetPrograms.AssertNoErrorLogLines(gateway);
         Assert.DoesNotContain(MqttPassword, gateway.AllOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(KeyPassword, gateway.AllOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,6 +133,15 @@ public sealed class MqttTlsGatewayTests : LoggedTest
             mqtt["ClientCertificateFile"] = pki.ClientCertificatePath;
             mqtt["ClientCertificateKeyFile"] = pki.ClientKeyPath;
         }
+    }
+
+    private string EncryptedClientKey(TestCertificates pki)
+    {
+        using var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(pki.ClientKeyPath));
+        _credentials.WriteFile("mqtt-key-password", KeyPassword + "\n");
+        return _credentials.WriteFile(
+            "mqtt-client.key", key.ExportEncryptedPkcs8PrivateKeyPem(KeyPassword, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000)));
     }
 
     private Dictionary<string, string?> CredentialsEnvironment() => new() { ["CREDENTIALS_DIRECTORY"] = _credentials.Path };

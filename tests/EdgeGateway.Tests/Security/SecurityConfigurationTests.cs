@@ -107,6 +107,10 @@ public sealed class SecurityConfigurationTests : IDisposable
     [InlineData("""{ "Username": "gw", "PasswordFile": "/nonexistent/mqtt-password" }""", "Mqtt:PasswordFile", "'/nonexistent/mqtt-password' does not exist")]
     [InlineData("""{ "ClientCertificateFile": "/etc/hostname" }""", "Mqtt:ClientCertificateFile", "only applies with UseTls: true")]
     [InlineData("""{ "UseTls": true, "ClientCertificateFile": "/etc/hostname" }""", "Mqtt:ClientCertificateKeyFile", "needs its ClientCertificateKeyFile")]
+    [InlineData("""{ "ClientCertificateKeyPassword": "k" }""", "Mqtt:ClientCertificateKeyPassword", "only applies with UseTls: true")]
+    [InlineData("""{ "UseTls": true, "ClientCertificateKeyPassword": "k", "ClientCertificateKeyPasswordFile": "/nonexistent/k" }""", "Mqtt:ClientCertificateKeyPasswordFile", "not both")]
+    [InlineData("""{ "UseTls": true, "ClientCertificateKeyPasswordFile": "/nonexistent/mqtt-key-password" }""", "Mqtt:ClientCertificateKeyPasswordFile", "'/nonexistent/mqtt-key-password' does not exist")]
+    [InlineData("""{ "UseTls": true, "ClientCertificateKeyPassword": "k" }""", "Mqtt:ClientCertificateKeyPassword", "a key password needs ClientCertificateKeyFile")]
     public void A_wrong_MQTT_security_setting_is_refused_at_load_with_its_key(string mqtt, string key, string problem)
     {
         var errors = Invalid($$"""{ "Mqtt": {{mqtt}}, "Kafka": { "BootstrapServers": "k:9093" } }""").Errors;
@@ -115,12 +119,41 @@ public sealed class SecurityConfigurationTests : IDisposable
     }
 
     [Fact]
+    public async Task An_encrypted_MQTT_client_key_loads_with_its_password_and_is_refused_without_it_or_with_a_wrong_one()
+    {
+        var pki = await TestCertificates.GetAsync(Token);
+        var encryptedKey = WriteEncryptedClientKey(pki, "mq-k3y-secret");
+        var rightPassword = _directory.WriteFile("mqtt-key-password", "mq-k3y-secret\n");
+        string Mqtt(string password) =>
+            $$"""{ "Mqtt": { "UseTls": true, "ClientCertificateFile": "{{pki.ClientCertificatePath}}", "ClientCertificateKeyFile": "{{encryptedKey}}"{{password}} }, "Kafka": { "BootstrapServers": "k:9093" } }""";
+
+        var loaded = GatewayConfiguration.Load(Write(Mqtt($$""", "ClientCertificateKeyPasswordFile": "{{rightPassword}}" """)), NoEnvironment);
+        var fromEnvironment = GatewayConfiguration.Load(
+            Write(Mqtt(string.Empty)), new Hashtable { ["EDGEGW__Mqtt__ClientCertificateKeyPassword"] = "mq-k3y-secret" });
+        var withoutPassword = Assert.Single(Invalid(Mqtt(string.Empty)).Errors);
+        var wrongPassword = Assert.Single(Invalid(Mqtt(""", "ClientCertificateKeyPassword": "not-it" """)).Errors);
+
+        Assert.Equal("mq-k3y-secret", loaded.Mqtt.EffectiveClientKeyPassword());
+        using (var certificate = CredentialFiles.LoadCertificateAndKey(pki.ClientCertificatePath, encryptedKey, loaded.Mqtt.EffectiveClientKeyPassword()))
+        {
+            Assert.True(certificate.HasPrivateKey);
+        }
+
+        Assert.Equal("mq-k3y-secret", fromEnvironment.Mqtt.EffectiveClientKeyPassword());
+        Assert.Equal("Mqtt:ClientCertificateFile", withoutPassword.Key);
+        Assert.Contains("is not a PEM certificate and matching private key", withoutPassword.Problem, StringComparison.Ordinal);
+        Assert.Equal("Mqtt:ClientCertificateFile", wrongPassword.Key);
+        Assert.Contains("(with that key password)", wrongPassword.Problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-it", wrongPassword.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Secret_values_are_masked_in_the_shown_configuration_while_file_paths_stay_visible()
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Write("""
                 {
-                  "Mqtt": { "Username": "gw", "PasswordFile": "mqtt-password" },
+                  "Mqtt": { "Username": "gw", "PasswordFile": "mqtt-password", "ClientCertificateKeyPassword": "mq-k3y-secret" },
                   "Kafka": { "BootstrapServers": "k:9093", "SecurityProtocol": "sasl-ssl", "Ssl": { "KeyPassword": "k3y-secret" }, "Sasl": { "Mechanism": "plain", "Username": "gw", "Password": "s4sl-secret" } }
                 }
                 """))
@@ -131,8 +164,9 @@ public sealed class SecurityConfigurationTests : IDisposable
 
         Assert.DoesNotContain("k3y-secret", json, StringComparison.Ordinal);
         Assert.DoesNotContain("s4sl-secret", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("mq-k3y-secret", json, StringComparison.Ordinal);
         Assert.Contains("mqtt-password", json, StringComparison.Ordinal);
-        Assert.Equal(["Kafka:Sasl:Password", "Kafka:Ssl:KeyPassword"], redacted.Order(StringComparer.Ordinal));
+        Assert.Equal(["Kafka:Sasl:Password", "Kafka:Ssl:KeyPassword", "Mqtt:ClientCertificateKeyPassword"], redacted.Order(StringComparer.Ordinal));
     }
 
     private string WriteEncryptedClientKey(TestCertificates pki, string password)
