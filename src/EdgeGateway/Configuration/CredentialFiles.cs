@@ -34,6 +34,16 @@ public static class CredentialFiles
     /// <exception cref="UnauthorizedAccessException">The service may not read it.</exception>
     public static string ReadSecret(string path) => File.ReadAllText(Resolve(path)).TrimEnd('\r', '\n');
 
+    /// <summary>
+    /// A secret set either as a value or as a file (<c>Password</c> / <c>PasswordFile</c>): read from the file when
+    /// one is named, otherwise the value; null when neither is set.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static string? ValueOrFile(string? value, string? file) =>
+        !string.IsNullOrEmpty(file) ? ReadSecret(file)
+        : string.IsNullOrEmpty(value) ? null
+        : value;
+
     /// <summary>A problem with a secret file, or null when it can be read and is not empty.</summary>
     public static string? CheckSecret(string path)
     {
@@ -90,6 +100,43 @@ public static class CredentialFiles
         catch (Exception error) when (error is CryptographicException or ArgumentException)
         {
             return $"'{Resolve(certificatePath)}' with key '{Resolve(keyPath)}' is not a PEM certificate and matching private key{(keyPassword is null ? string.Empty : " (with that key password)")}: {error.Message}";
+        }
+    }
+
+    /// <summary>
+    /// The problems of a TLS client certificate as a section configures it: a PEM certificate, its key, and the
+    /// key's password as a value or a file (not both). Each comes with the section's name for the key at fault.
+    /// </summary>
+    public static IEnumerable<(string Key, string Problem)> CheckClientCertificate(
+        (string Name, string? Path) certificate, (string Name, string? Path) key, (string Name, string? Value) password, (string Name, string? Path) passwordFile)
+    {
+        if (!string.IsNullOrEmpty(password.Value) && !string.IsNullOrEmpty(passwordFile.Path))
+        {
+            yield return (passwordFile.Name, $"set {password.Name} or {passwordFile.Name}, not both");
+            yield break;
+        }
+
+        if (!string.IsNullOrEmpty(passwordFile.Path) && CheckSecret(passwordFile.Path) is { } passwordProblem)
+        {
+            yield return (passwordFile.Name, passwordProblem);
+            yield break;
+        }
+
+        var hasPassword = !string.IsNullOrEmpty(password.Value) || !string.IsNullOrEmpty(passwordFile.Path);
+        if (string.IsNullOrEmpty(certificate.Path) != string.IsNullOrEmpty(key.Path))
+        {
+            yield return string.IsNullOrEmpty(certificate.Path)
+                ? (certificate.Name, $"a client key needs its {certificate.Name} (PEM)")
+                : (key.Name, $"a client certificate needs its {key.Name} (PEM)");
+        }
+        else if (!string.IsNullOrEmpty(certificate.Path)
+                 && CheckCertificateAndKey(certificate.Path, key.Path!, hasPassword ? ValueOrFile(password.Value, passwordFile.Path) : null) is { } certificateProblem)
+        {
+            yield return (certificate.Name, certificateProblem);
+        }
+        else if (string.IsNullOrEmpty(key.Path) && hasPassword)
+        {
+            yield return (string.IsNullOrEmpty(passwordFile.Path) ? password.Name : passwordFile.Name, $"a key password needs {key.Name}");
         }
     }
 

@@ -25,10 +25,7 @@ public sealed class KafkaSslOptions
     public string? KeyPasswordFile { get; set; }
 
     /// <summary>The key password from <see cref="KeyPassword"/> or <see cref="KeyPasswordFile"/>, or null.</summary>
-    internal string? EffectiveKeyPassword() =>
-        !string.IsNullOrEmpty(KeyPasswordFile) ? CredentialFiles.ReadSecret(KeyPasswordFile)
-        : string.IsNullOrEmpty(KeyPassword) ? null
-        : KeyPassword;
+    internal string? EffectiveKeyPassword() => CredentialFiles.ValueOrFile(KeyPassword, KeyPasswordFile);
 
     internal IEnumerable<(string Key, string? Value)> Keys() =>
     [
@@ -43,33 +40,10 @@ public sealed class KafkaSslOptions
             yield return (nameof(CaFile), caProblem);
         }
 
-        if (!string.IsNullOrEmpty(KeyPassword) && !string.IsNullOrEmpty(KeyPasswordFile))
+        foreach (var problem in CredentialFiles.CheckClientCertificate(
+                     (nameof(CertificateFile), CertificateFile), (nameof(KeyFile), KeyFile), (nameof(KeyPassword), KeyPassword), (nameof(KeyPasswordFile), KeyPasswordFile)))
         {
-            yield return (nameof(KeyPasswordFile), "set KeyPassword or KeyPasswordFile, not both");
-            yield break;
-        }
-
-        if (!string.IsNullOrEmpty(KeyPasswordFile) && CredentialFiles.CheckSecret(KeyPasswordFile) is { } passwordProblem)
-        {
-            yield return (nameof(KeyPasswordFile), passwordProblem);
-            yield break;
-        }
-
-        var hasPassword = !string.IsNullOrEmpty(KeyPassword) || !string.IsNullOrEmpty(KeyPasswordFile);
-        if (string.IsNullOrEmpty(CertificateFile) != string.IsNullOrEmpty(KeyFile))
-        {
-            yield return string.IsNullOrEmpty(CertificateFile)
-                ? (nameof(CertificateFile), "a client key needs its CertificateFile (PEM)")
-                : (nameof(KeyFile), "a client certificate needs its KeyFile (PEM)");
-        }
-        else if (!string.IsNullOrEmpty(CertificateFile)
-                 && CredentialFiles.CheckCertificateAndKey(CertificateFile, KeyFile!, hasPassword ? EffectiveKeyPassword() : null) is { } certificateProblem)
-        {
-            yield return (nameof(CertificateFile), certificateProblem);
-        }
-        else if (string.IsNullOrEmpty(KeyFile) && hasPassword)
-        {
-            yield return (string.IsNullOrEmpty(KeyPasswordFile) ? nameof(KeyPassword) : nameof(KeyPasswordFile), "a key password needs KeyFile");
+            yield return problem;
         }
     }
 }
@@ -91,10 +65,7 @@ public sealed class KafkaSaslOptions
     public string? PasswordFile { get; set; }
 
     /// <summary>The password from <see cref="Password"/> or <see cref="PasswordFile"/>, or null.</summary>
-    internal string? EffectivePassword() =>
-        !string.IsNullOrEmpty(PasswordFile) ? CredentialFiles.ReadSecret(PasswordFile)
-        : string.IsNullOrEmpty(Password) ? null
-        : Password;
+    internal string? EffectivePassword() => CredentialFiles.ValueOrFile(Password, PasswordFile);
 
     internal IEnumerable<(string Key, string? Value)> Keys() =>
         [(nameof(Mechanism), Mechanism), (nameof(Username), Username), (nameof(Password), Password), (nameof(PasswordFile), PasswordFile)];

@@ -20,7 +20,7 @@ internal static class MqttBrokerConnection
         ProtocolVersion = broker.ProtocolVersion == MqttProtocolVersion.V311 ? Mqtt.Packets.MqttProtocolVersion.V311 : Mqtt.Packets.MqttProtocolVersion.V500,
         ClientId = clientId,
         Username = string.IsNullOrEmpty(broker.Username) ? null : broker.Username,
-        Password = Password(broker),
+        Password = CredentialFiles.ValueOrFile(broker.Password, broker.PasswordFile),
         Tls = broker.UseTls
             ? new MqttTlsOptions
             {
@@ -32,9 +32,4 @@ internal static class MqttBrokerConnection
             : null,
         TimeProvider = timeProvider,
     };
-
-    private static string? Password(MqttBrokerOptions broker) =>
-        !string.IsNullOrEmpty(broker.PasswordFile) ? CredentialFiles.ReadSecret(broker.PasswordFile)
-        : string.IsNullOrEmpty(broker.Password) ? null
-        : broker.Password;
 }

@@ -98,10 +98,7 @@ public sealed class MqttBrokerOptions : IValidatableObject
 
     /// <summary>The client key's password from <see cref="ClientCertificateKeyPassword"/> or <see cref="ClientCertificateKeyPasswordFile"/>, or null.</summary>
     /// <exception cref="IOException">The password file cannot be read.</exception>
-    internal string? EffectiveClientKeyPassword() =>
-        !string.IsNullOrEmpty(ClientCertificateKeyPasswordFile) ? CredentialFiles.ReadSecret(ClientCertificateKeyPasswordFile)
-        : string.IsNullOrEmpty(ClientCertificateKeyPassword) ? null
-        : ClientCertificateKeyPassword;
+    internal string? EffectiveClientKeyPassword() => CredentialFiles.ValueOrFile(ClientCertificateKeyPassword, ClientCertificateKeyPasswordFile);
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -146,30 +143,14 @@ public sealed class MqttBrokerOptions : IValidatableObject
             yield return new ValidationResult(caProblem, [nameof(CaFile)]);
         }
 
-        var hasKeyPassword = !string.IsNullOrEmpty(ClientCertificateKeyPassword) || !string.IsNullOrEmpty(ClientCertificateKeyPasswordFile);
-        if (!string.IsNullOrEmpty(ClientCertificateKeyPassword) && !string.IsNullOrEmpty(ClientCertificateKeyPasswordFile))
+        if (UseTls)
         {
-            yield return new ValidationResult("set ClientCertificateKeyPassword or ClientCertificateKeyPasswordFile, not both", [nameof(ClientCertificateKeyPasswordFile)]);
-        }
-        else if (!string.IsNullOrEmpty(ClientCertificateKeyPasswordFile) && CredentialFiles.CheckSecret(ClientCertificateKeyPasswordFile) is { } keyPasswordProblem)
-        {
-            yield return new ValidationResult(keyPasswordProblem, [nameof(ClientCertificateKeyPasswordFile)]);
-        }
-        else if (string.IsNullOrEmpty(ClientCertificateFile) != string.IsNullOrEmpty(ClientCertificateKeyFile))
-        {
-            yield return string.IsNullOrEmpty(ClientCertificateFile)
-                ? new ValidationResult("a client certificate key needs ClientCertificateFile", [nameof(ClientCertificateFile)])
-                : new ValidationResult("a client certificate needs its ClientCertificateKeyFile (PEM)", [nameof(ClientCertificateKeyFile)]);
-        }
-        else if (UseTls && !string.IsNullOrEmpty(ClientCertificateFile)
-                 && CredentialFiles.CheckCertificateAndKey(ClientCertificateFile, ClientCertificateKeyFile!, hasKeyPassword ? EffectiveClientKeyPassword() : null) is { } certificateProblem)
-        {
-            yield return new ValidationResult(certificateProblem, [nameof(ClientCertificateFile)]);
-        }
-        else if (string.IsNullOrEmpty(ClientCertificateKeyFile) && hasKeyPassword)
-        {
-            var key = string.IsNullOrEmpty(ClientCertificateKeyPasswordFile) ? nameof(ClientCertificateKeyPassword) : nameof(ClientCertificateKeyPasswordFile);
-            yield return new ValidationResult("a key password needs ClientCertificateKeyFile", [key]);
+            foreach (var (key, problem) in CredentialFiles.CheckClientCertificate(
+                         (nameof(ClientCertificateFile), ClientCertificateFile), (nameof(ClientCertificateKeyFile), ClientCertificateKeyFile),
+                         (nameof(ClientCertificateKeyPassword), ClientCertificateKeyPassword), (nameof(ClientCertificateKeyPasswordFile), ClientCertificateKeyPasswordFile)))
+            {
+                yield return new ValidationResult(problem, [key]);
+            }
         }
 
         if (CommandTopic.Contains('+', StringComparison.Ordinal) || CommandTopic.Contains('#', StringComparison.Ordinal)
